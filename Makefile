@@ -1,0 +1,62 @@
+# The two commands an author needs: `make book` and `make test`.
+# Command targets are phony; they depend on real files, so a second
+# `make book` with nothing changed does nothing.
+
+PYTHON   ?= python3
+VENV     ?= .venv
+BOOK_DIR ?= .
+DIST     ?= $(BOOK_DIR)/dist
+PY       := $(VENV)/bin/python
+
+# The output file stem, read from book.toml with the standard library only.
+SLUG     := $(shell $(PYTHON) -m builder.config --slug $(BOOK_DIR))
+EPUB     := $(DIST)/$(SLUG).epub
+PDF      := $(DIST)/$(SLUG).pdf
+SOURCES  := $(shell find $(BOOK_DIR)/book $(BOOK_DIR)/chapters $(BOOK_DIR)/styles builder \
+              -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+TEST_STAMP    := $(VENV)/.test-installed
+
+.PHONY: book epub pdf test lint preview clean distclean
+
+book: $(EPUB) $(PDF)
+epub: $(EPUB)
+pdf: $(PDF)
+
+$(EPUB): $(RUNTIME_STAMP) $(SOURCES)
+	$(PY) -m builder build --epub --out $(DIST) $(BOOK_DIR)
+
+$(PDF): $(RUNTIME_STAMP) $(SOURCES)
+	$(PY) -m builder build --pdf --out $(DIST) $(BOOK_DIR)
+
+$(RUNTIME_STAMP): pyproject.toml scripts/setup-system.sh
+	bash scripts/setup-system.sh build
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(TEST_STAMP): $(RUNTIME_STAMP)
+	bash scripts/setup-system.sh test
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+test: $(TEST_STAMP)
+	$(PY) -m ruff check builder tests
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+lint: $(TEST_STAMP)
+	$(PY) -m ruff check builder tests
+	$(PY) -m mypy
+
+# PNG pictures of the PDF for the README (title page, a chapter opening).
+preview: $(TEST_STAMP) $(PDF)
+	mkdir -p docs/images
+	$(PY) scripts/preview.py $(PDF) docs/images
+
+clean:
+	rm -rf $(DIST) .pytest_cache .mypy_cache .ruff_cache
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,67 @@
+"""The command line: argv -> a build or a check, and an exit code.
+
+In: `build [--epub] [--pdf] [--out DIR] [BOOK_DIR]`, `--version`, `--debug`.
+Out: progress lines and warnings on stderr; a mistake in the book prints one
+`file:line:col: error: message` per problem and exits non-zero, with no
+traceback unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from typing import TextIO
+
+from builder import NAME, __version__
+from builder.errors import EXIT_INTERRUPTED, BuilderError
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=NAME, description="Build an EPUB 3 and a print PDF from a book folder."
+    )
+    top.add_argument("--version", action="version", version=f"{NAME} {__version__}")
+    top.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    commands = top.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the EPUB and/or the PDF")
+    build.add_argument("book_dir", nargs="?", default=".", type=Path, metavar="BOOK_DIR",
+                       help="the book folder (default: the current folder)")
+    build.add_argument("--epub", action="store_true", help="build the EPUB (default: both)")
+    build.add_argument("--pdf", action="store_true", help="build the PDF (default: both)")
+    build.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="output folder (default: BOOK_DIR/dist)")
+    build.add_argument("--quiet", action="store_true", help="no progress lines")
+    return top
+
+
+def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
+    err = stderr or sys.stderr
+    args = parser().parse_args(argv)
+    try:
+        return _build(args, err)
+    except BuilderError as exc:
+        if args.debug:
+            traceback.print_exc(file=err)
+        print(exc, file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{NAME}: interrupted; dist/ was left as it was", file=err)
+        return EXIT_INTERRUPTED
+
+
+def _build(args: argparse.Namespace, err: TextIO) -> int:
+    from builder.pipeline import FORMATS, build
+
+    formats = [f for f in FORMATS if getattr(args, f)] or list(FORMATS)
+    out_dir = args.out if args.out is not None else args.book_dir / "dist"
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(f"{NAME}: {line}", file=err)
+
+    result = build(args.book_dir, out_dir, formats, progress)
+    for warning in result.warnings:
+        print(warning, file=err)
+    return 0

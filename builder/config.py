@@ -1,0 +1,322 @@
+"""Stage 1: the book folder's `book/book.toml` -> a validated BookMeta.
+
+In: a book folder. Out: BookMeta, or one ConfigError listing *every* problem,
+each naming its key (and line), the way a compiler lists all errors at once.
+All schema knowledge lives in SCHEMA below: one place to read what a book can say.
+
+Run as `python -m builder.config --slug BOOK_DIR` to print the output file stem
+(the Makefile uses it before the virtual environment exists; stdlib only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import sys
+import tomllib
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.errors import ConfigError, Location
+from builder.model import BookMeta, PrintOptions
+
+CONFIG_NAME = Path("book") / "book.toml"
+DEFAULT_CHAPTERS = "chapters/*.md"
+
+# Common trim sizes, width x height. A custom size is "W x H unit", e.g. "7 x 10 in".
+TRIM_SIZES = {
+    "5x8": "5in 8in",
+    "5.25x8": "5.25in 8in",
+    "5.5x8.5": "5.5in 8.5in",
+    "6x9": "6in 9in",
+    "a5": "148mm 210mm",
+    "royal": "156mm 234mm",
+    "letter": "8.5in 11in",
+}
+_CUSTOM_TRIM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)\s*$")
+# BCP 47 language tag, the common shape: language[-script][-region][-variant...]
+_LANGUAGE_TAG = re.compile(
+    r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?(-([a-zA-Z\d]{5,8}|\d[a-zA-Z\d]{3}))*$"
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One book.toml key: its expected type, whether it is required, its help."""
+
+    kind: type | tuple[type, ...]
+    required: bool
+    help: str
+
+
+SCHEMA: dict[str, Key] = {
+    "title": Key(str, True, "the book's title"),
+    "subtitle": Key(str, False, "a subtitle, shown on the title page"),
+    "authors": Key(list, True, "a list of author names, e.g. [\"Ada Lovelace\"]"),
+    "language": Key(str, True, "a BCP 47 language tag such as \"en\" or \"pt-BR\""),
+    "identifier": Key(str, False, "a stable \"urn:uuid:…\"; derived from the title if absent"),
+    "isbn": Key(str, False, "an ISBN-13 (or ISBN-10); used as the identifier when given"),
+    "publisher": Key(str, False, "the publisher's name"),
+    "date": Key((dt.date, str), False, "publication date, YYYY-MM-DD"),
+    "rights": Key(str, False, "the rights line, e.g. \"© 2025 Jane Doe. All rights reserved.\""),
+    "edition": Key(str, False, "the edition, e.g. \"First edition\""),
+    "description": Key(str, False, "a one-paragraph description"),
+    "subjects": Key(list, False, "a list of subject keywords"),
+    "chapters": Key((list, str), False, "a list of chapter files, or a glob such as \"chapters/*.md\""),
+    "print": Key(dict, False, "a table of print options: trim"),
+}
+PRINT_SCHEMA: dict[str, Key] = {
+    "trim": Key(str, False, "one of " + ", ".join(TRIM_SIZES) + ", or \"W x H in|mm\""),
+}
+
+
+def load_config(book_dir: Path) -> BookMeta:
+    """Read and validate `book/book.toml` in *book_dir*."""
+    path = book_dir / CONFIG_NAME
+    text = _read_config_text(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {_toml_message(exc)}", _toml_location(path, exc)) from exc
+    return validate(book_dir, path, text, data)
+
+
+def _read_config_text(path: Path) -> str:
+    if not path.is_file():
+        raise ConfigError(
+            "no book.toml here; a book folder needs book/book.toml with at least "
+            "title, authors and language",
+            Location(path),
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 (byte {exc.start}); save the file as UTF-8", Location(path)
+        ) from exc
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
+    return re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", str(exc))
+
+
+def _toml_location(path: Path, exc: tomllib.TOMLDecodeError) -> Location:
+    found = re.search(r"at line (\d+), column (\d+)", str(exc))
+    if found:
+        return Location(path, int(found[1]), int(found[2]))
+    if "end of document" in str(exc):
+        text = path.read_text(encoding="utf-8")
+        return Location(path, max(1, len(text.splitlines())), None)
+    return Location(path)
+
+
+class _Problems:
+    """Collects every problem so the author sees them all in one run."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.messages: list[tuple[Location, str]] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.messages.append((self.locate(key), f"{key}: {message}"))
+
+    def locate(self, key: str) -> Location:
+        name = key.rsplit(".", 1)[-1]
+        pattern = re.compile(rf"^\s*\"?{re.escape(name)}\"?\s*=")
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line):
+                return Location(self.path, number, line.index(name.split(".")[0]) + 1)
+        return Location(self.path)
+
+    def raise_if_any(self) -> None:
+        if not self.messages:
+            return
+        first_location, first = self.messages[0]
+        rest = "".join(f"\n{where}: error: {message}" for where, message in self.messages[1:])
+        raise ConfigError(first + rest, first_location)
+
+
+def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> BookMeta:
+    """Check *data* against SCHEMA; return BookMeta or raise with every problem."""
+    problems = _Problems(path, text)
+    _check_keys(problems, data, SCHEMA, prefix="")
+    print_value = data.get("print")
+    print_table: dict[str, Any] = print_value if isinstance(print_value, dict) else {}
+    _check_keys(problems, print_table, PRINT_SCHEMA, prefix="print.")
+    problems.raise_if_any()
+
+    title = data["title"].strip()
+    if not title:
+        problems.add("title", "must not be empty")
+    authors = _string_list(problems, "authors", data["authors"])
+    if "authors" in data and not authors:
+        problems.add("authors", "name at least one author")
+    language = data["language"]
+    if not _LANGUAGE_TAG.match(language):
+        problems.add("language", f"{language!r} is not a BCP 47 language tag (e.g. \"en\", \"en-GB\")")
+    isbn = _checked_isbn(problems, data.get("isbn"))
+    date = _checked_date(problems, data.get("date"))
+    trim = _checked_trim(problems, print_table.get("trim", "6x9"))
+    chapter_files = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
+    subjects = _string_list(problems, "subjects", data.get("subjects", []))
+    identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
+    problems.raise_if_any()
+
+    return BookMeta(
+        root=book_dir,
+        title=title,
+        subtitle=data.get("subtitle", "").strip(),
+        authors=authors,
+        language=language,
+        identifier=identifier,
+        isbn=isbn,
+        publisher=data.get("publisher", "").strip(),
+        date=date,
+        rights=data.get("rights", "").strip(),
+        edition=data.get("edition", "").strip(),
+        description=data.get("description", "").strip(),
+        subjects=subjects,
+        chapter_files=chapter_files,
+        slug=slugify(title),
+        print=trim,
+    )
+
+
+def _check_keys(problems: _Problems, data: dict[str, Any], schema: dict[str, Key], prefix: str) -> None:
+    for key, value in data.items():
+        if key not in schema:
+            close = difflib.get_close_matches(key, schema, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(schema)}"
+            problems.add(prefix + key, f"unknown key{hint}")
+        elif not isinstance(value, schema[key].kind):
+            problems.add(
+                prefix + key,
+                f"expected {_type_name(schema[key].kind)} ({schema[key].help}), "
+                f"got {_type_name(type(value))}",
+            )
+    for key, spec in schema.items():
+        if spec.required and key not in data:
+            problems.add(prefix + key, f"missing; add {spec.help}")
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", list: "a list", dict: "a table", int: "a number",
+             float: "a number", bool: "true/false", dt.date: "a date",
+             dt.datetime: "a date and time", dt.time: "a time"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _string_list(problems: _Problems, key: str, value: list[Any]) -> tuple[str, ...]:
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        problems.add(key, "every entry must be a non-empty string")
+        return ()
+    return tuple(item.strip() for item in value)
+
+
+def isbn_is_valid(isbn: str) -> bool:
+    digits = isbn.replace("-", "").replace(" ", "").upper()
+    if len(digits) == 13 and digits.isdigit():
+        total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits))
+        return total % 10 == 0
+    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
+        values = [int(d) for d in digits[:9]] + [10 if digits[9] == "X" else int(digits[9])]
+        return sum((10 - i) * v for i, v in enumerate(values)) % 11 == 0
+    return False
+
+
+def _checked_isbn(problems: _Problems, isbn: str | None) -> str | None:
+    if isbn is None:
+        return None
+    if not isbn_is_valid(isbn):
+        problems.add("isbn", f"{isbn!r} is not a valid ISBN-13 or ISBN-10 (check digit or length)")
+        return None
+    return isbn.replace("-", "").replace(" ", "").upper()
+
+
+def _checked_date(problems: _Problems, value: dt.date | str | None) -> dt.date:
+    if value is None:
+        return dt.date(1970, 1, 1)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        problems.add("date", f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-10-15")
+        return dt.date(1970, 1, 1)
+
+
+def _checked_trim(problems: _Problems, trim: str) -> PrintOptions:
+    name = trim.strip().lower().replace(" ", "")
+    if name in TRIM_SIZES:
+        return PrintOptions(trim=TRIM_SIZES[name], trim_name=name)
+    custom = _CUSTOM_TRIM.match(trim)
+    if custom:
+        width, height, unit = custom.groups()
+        return PrintOptions(trim=f"{width}{unit} {height}{unit}", trim_name=f"{width}x{height}{unit}")
+    problems.add("print.trim", f"{trim!r} is not a trim size; use {PRINT_SCHEMA['trim'].help}")
+    return PrintOptions()
+
+
+def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | str) -> tuple[Path, ...]:
+    if isinstance(chapters, str):
+        found = tuple(sorted(p for p in book_dir.glob(chapters) if p.is_file()))
+        if not found:
+            problems.add("chapters", f"the glob {chapters!r} matches no file in {book_dir}")
+        return found
+    files: list[Path] = []
+    for entry in chapters:
+        if not isinstance(entry, str):
+            problems.add("chapters", f"every entry must be a file name, got {entry!r}")
+            continue
+        path = book_dir / entry
+        if not path.is_file():
+            problems.add("chapters", f"{entry!r} is listed but there is no such file")
+        files.append(path)
+    if not chapters:
+        problems.add("chapters", "the list is empty; name at least one chapter file")
+    return tuple(files)
+
+
+def _identifier(
+    problems: _Problems, identifier: str | None, isbn: str | None, title: str, authors: tuple[str, ...]
+) -> str:
+    if isbn:
+        return f"urn:isbn:{isbn}"
+    if identifier is None:
+        # Stable across builds: the same title and authors always name the same book.
+        return uuid.uuid5(uuid.NAMESPACE_URL, "book:" + title + "|" + "|".join(authors)).urn
+    if not re.match(r"^urn:uuid:[0-9a-fA-F-]{36}$", identifier) and not identifier.startswith("urn:"):
+        problems.add("identifier", f"{identifier!r} should be a URN such as \"urn:uuid:…\"")
+    return identifier
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower-case, hyphen-separated: safe in file names and element ids."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "book"
+
+
+def _print_slug(argv: list[str]) -> int:
+    book_dir = Path(argv[1] if len(argv) > 1 else ".")
+    try:
+        data = tomllib.loads((book_dir / CONFIG_NAME).read_text(encoding="utf-8"))
+        print(slugify(str(data.get("title", ""))))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        print("book")
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[list[str]], int]] = {"--slug": _print_slug}
+
+if __name__ == "__main__":
+    sys.exit(_COMMANDS[sys.argv[1]](sys.argv[1:]) if len(sys.argv) > 1 else 2)

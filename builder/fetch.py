@@ -1,0 +1,74 @@
+"""The URL fetcher: the only door through which WeasyPrint reads anything.
+
+In: a URL WeasyPrint wants (a stylesheet, an image, a font).
+Out: its bytes, when the URL is a file inside the book folder or the builder's
+own package, or one of the in-memory resources the build made (the styles, the
+cover); otherwise a refusal that stops the build with a clear message. Nothing
+is fetched from the network, and no path leaves the book (symlinks are resolved
+before the check).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MAX_DATA_URL_BYTES = 1_000_000
+
+
+class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
+    """WeasyPrint asked for something outside the book: the build stops."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"refused to read {url!r}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class BookFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves files from allowed folders and from memory; refuses the rest."""
+
+    def __init__(self, book_root: Path, resources: dict[str, bytes] | None = None) -> None:
+        super().__init__(allowed_protocols={"file", "data"})
+        self.book_root = book_root.resolve()
+        self.allowed_roots = (self.book_root, PACKAGE_DIR)
+        # Keyed by path relative to the book root, e.g. "styles/base.css".
+        self.resources = dict(resources or {})
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            if len(url) > MAX_DATA_URL_BYTES:
+                raise RefusedURL(url[:60] + "…", f"data URL larger than {MAX_DATA_URL_BYTES} bytes")
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise RefusedURL(url, "the builder reads no network resource; put the file in the book folder")
+        path = Path(unquote(urlsplit(url).path))
+        relative = self._relative_to_book(path)
+        if relative is not None and relative in self.resources:
+            return self._response(url, path, self.resources[relative])
+        resolved = path.resolve()
+        if not any(resolved.is_relative_to(root) for root in self.allowed_roots):
+            raise RefusedURL(url, f"{path} is outside the book folder {self.book_root}")
+        try:
+            body = resolved.read_bytes()
+        except OSError as exc:
+            raise RefusedURL(url, f"cannot read {path}: {exc.strerror}") from exc
+        return self._response(url, resolved, body)
+
+    def _relative_to_book(self, path: Path) -> str | None:
+        absolute = Path(*path.parts)
+        try:
+            return absolute.relative_to(self.book_root).as_posix()
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _response(url: str, path: Path, body: bytes) -> URLFetcherResponse:
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": media_type})

@@ -1,0 +1,320 @@
+"""Stage 2: BookMeta + the book folder -> Book (chapters as XHTML, table data, errata).
+
+In: validated BookMeta. Out: a Book whose chapters hold well-formed XHTML
+fragments with ids unique across the whole book, ready for the template.
+Markdown is converted by Python-Markdown, then parsed by lxml's HTML parser
+and serialised as XML: a real parser and serialiser, never string patches.
+This stage and the URL fetcher are the only readers of the book folder.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import markdown
+from lxml import etree
+from lxml import html as lxml_html
+
+from builder.config import slugify
+from builder.errors import Location, ManuscriptError
+from builder.markdown_ext import PlaceholderExtension
+from builder.model import (
+    AuthorTable,
+    BodyPart,
+    Book,
+    BookMeta,
+    Chapter,
+    Diagnostic,
+    Erratum,
+    TableRow,
+)
+
+AUTHOR_TABLE_FILE = Path("book") / "author.toml"
+STYLES_DIR = Path("styles")
+STYLE_SHEETS = ("base.css", "epub.css", "print.css")
+# A book folder without styles/ is typeset with this project's own sheets.
+DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
+ERRATA_FILE = Path("book") / "errata.toml"
+KNOWN_PLACEHOLDERS = {"author-table"}
+
+MARKDOWN_EXTENSIONS: list[Any] = [
+    "tables",
+    "footnotes",
+    "attr_list",
+    "def_list",
+    "smarty",
+    "toc",
+    "sane_lists",
+    PlaceholderExtension(),
+]
+MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
+    # Colons in ids are legal HTML but awkward in CSS and XML tools.
+    "footnotes": {"SEPARATOR": "-", "BACKLINK_TITLE": "Back to reference %d"},
+    "toc": {"permalink": False},
+}
+
+
+def new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG, output_format="html"
+    )
+
+
+def read_book(meta: BookMeta) -> Book:
+    """Read every chapter named by *meta*, plus the optional table and errata."""
+    converter = new_markdown()
+    warnings: list[Diagnostic] = []
+    drafts = [
+        _draft_chapter(converter, number, path)
+        for number, path in enumerate(meta.chapter_files, start=1)
+    ]
+    _resolve_links(drafts)
+    chapters = tuple(draft.finish() for draft in drafts)
+    _check_unique_titles(chapters)
+    author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE)
+    if author_table is None:
+        for chapter in chapters:
+            if any(part.kind == "author-table" for part in chapter.body):
+                warnings.append(Diagnostic(
+                    "[[author-table]] is here but book/author.toml is missing; no table is printed",
+                    chapter.source,
+                ))
+    return Book(
+        meta=meta,
+        chapters=chapters,
+        author_table=author_table,
+        errata=_titled_errata(read_errata(meta.root / ERRATA_FILE), chapters, meta.root / ERRATA_FILE),
+        styles=read_styles(meta.root),
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass
+class _Draft:
+    """A chapter between parsing and serialising: links are resolved book-wide
+    before any chapter is frozen into markup."""
+
+    number: int
+    path: Path
+    text: str
+    slug: str
+    heading: etree._Element
+    root: etree._Element
+    local_ids: dict[str, str]  # the author's id -> the book-wide id
+
+    def finish(self) -> Chapter:
+        return Chapter(
+            number=self.number,
+            source=self.path,
+            slug=self.slug,
+            title_html=_inner_xml(self.heading),
+            title_text=" ".join(str(self.heading.xpath("string()")).split()),
+            body=tuple(_body_parts(self.root, self.path, self.text)),
+        )
+
+
+def _draft_chapter(converter: markdown.Markdown, number: int, path: Path) -> _Draft:
+    text = _read_text(path)
+    if not text.strip():
+        raise ManuscriptError("the chapter is empty; write a `# Title` and some text", Location(path))
+    converter.reset()
+    root = lxml_html.fragment_fromstring(converter.convert(text), create_parent="div")
+    heading = root.find("h1")
+    if heading is None:
+        raise ManuscriptError(
+            "no chapter heading; start the chapter with a line like `# Chapter title`",
+            Location(path, 1, 1),
+        )
+    slug = "ch-" + slugify(path.stem)
+    root.remove(heading)
+    return _Draft(number, path, text, slug, heading, root, _prefix_ids(root, slug))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManuscriptError(
+            f"not UTF-8: byte {exc.start} is {exc.object[exc.start]:#04x}; save the file as UTF-8",
+            Location(path),
+        ) from exc
+    except OSError as exc:
+        raise ManuscriptError(f"cannot read the chapter: {exc.strerror}", Location(path)) from exc
+
+
+def _prefix_ids(root: etree._Element, chapter_slug: str) -> dict[str, str]:
+    """Make ids unique across the book (the PDF is one document)."""
+    renamed: dict[str, str] = {}
+    for element in root.iter():
+        original = element.get("id") if isinstance(element.tag, str) else None
+        if original:
+            renamed[original] = f"{chapter_slug}--{original}"
+            element.set("id", renamed[original])
+    return renamed
+
+
+def _resolve_links(drafts: list[_Draft]) -> None:
+    """Point `#anchor` and `chapter.md#anchor` links at book-wide ids.
+
+    An anchor is looked up in its own chapter first, then in the others; a link
+    to a chapter file goes to that chapter. The result is always `#id`: the PDF
+    is one document, and the EPUB writer adds file names where needed."""
+    by_file = {draft.path.name: draft for draft in drafts}
+    for draft in drafts:
+        for element in draft.root.iter("a"):
+            href = element.get("href") or ""
+            target = _link_target(href, draft, drafts, by_file)
+            if target is not None:
+                element.set("href", f"#{target}")
+
+
+def _link_target(
+    href: str, draft: _Draft, drafts: list[_Draft], by_file: dict[str, _Draft]
+) -> str | None:
+    file_part, _, fragment = href.partition("#")
+    if "://" in href or href.startswith("mailto:") or not (fragment or file_part.endswith(".md")):
+        return None
+    if file_part:
+        target_draft = by_file.get(Path(file_part).name)
+        if target_draft is None:
+            raise ManuscriptError(
+                f"link to {href!r}: no chapter file {file_part!r} in the book",
+                _line_of(draft.path, draft.text, href),
+            )
+        candidates = [target_draft]
+    else:
+        candidates = [draft] + [other for other in drafts if other is not draft]
+    if not fragment:
+        return candidates[0].slug
+    for candidate in candidates:
+        if fragment in candidate.local_ids:
+            return candidate.local_ids[fragment]
+    raise ManuscriptError(
+        f"link to {href!r}: no heading or element has the id {fragment!r}",
+        _line_of(draft.path, draft.text, href),
+    )
+
+
+def _inner_xml(element: etree._Element) -> str:
+    inner = etree.tostring(element, method="xml", encoding="unicode", with_tail=False)
+    return re.sub(r"^<[^>]*>|</[^>]*>$", "", inner)
+
+
+def _body_parts(root: etree._Element, path: Path, text: str) -> list[BodyPart]:
+    """Split the chapter at its placeholders: markup, placeholder, markup…"""
+    parts: list[BodyPart] = []
+    markup: list[str] = [root.text.strip() if root.text and root.text.strip() else ""]
+    for child in root:
+        name = child.get("data-placeholder") if isinstance(child.tag, str) else None
+        if name is None:
+            markup.append(etree.tostring(child, method="xml", encoding="unicode"))
+            continue
+        if name not in KNOWN_PLACEHOLDERS:
+            raise ManuscriptError(
+                f"unknown placeholder [[{name}]]; known: "
+                + ", ".join(f"[[{known}]]" for known in sorted(KNOWN_PLACEHOLDERS)),
+                _line_of(path, text, f"[[{name}]]"),
+            )
+        parts.append(BodyPart("markup", "".join(markup)))
+        parts.append(BodyPart(name, ""))
+        markup = [child.tail.strip() if child.tail and child.tail.strip() else ""]
+    parts.append(BodyPart("markup", "".join(markup)))
+    return [part for part in parts if part.kind != "markup" or part.xhtml.strip()]
+
+
+def _line_of(path: Path, text: str, needle: str) -> Location:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return Location(path, number, line.index(needle) + 1)
+    return Location(path)
+
+
+def _check_unique_titles(chapters: tuple[Chapter, ...]) -> None:
+    seen: dict[str, Chapter] = {}
+    for chapter in chapters:
+        key = slugify(chapter.title_text)
+        if key in seen:
+            raise ManuscriptError(
+                f"two chapters have the same title {chapter.title_text!r} "
+                f"(also in {seen[key].source.name}); give each chapter its own title",
+                Location(chapter.source, 1, 1),
+            )
+        seen[key] = chapter
+
+
+def _load_toml(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+), column (\d+)", str(exc))
+        where = Location(path, int(found[1]), int(found[2])) if found else Location(path)
+        raise ManuscriptError(f"not valid TOML: {exc}", where) from exc
+
+
+def read_author_table(path: Path) -> AuthorTable | None:
+    """book/author.toml: caption, header = [label, value], [[rows]] label/value."""
+    data = _load_toml(path)
+    if data is None:
+        return None
+    try:
+        header = data.get("header", ["Detail", "Information"])
+        rows = tuple(TableRow(str(row["label"]), str(row["value"])) for row in data["rows"])
+        if len(header) != 2 or not rows:
+            raise ValueError
+        return AuthorTable(caption=str(data["caption"]), header=(header[0], header[1]), rows=rows)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ManuscriptError(
+            "expected caption = \"…\", header = [\"Label\", \"Value\"] and at least one "
+            "[[rows]] table with label and value",
+            Location(path),
+        ) from exc
+
+
+def read_errata(path: Path) -> tuple[Erratum, ...]:
+    """book/errata.toml: [[fix]] chapter, original, corrected, reason."""
+    data = _load_toml(path)
+    if data is None:
+        return ()
+    try:
+        return tuple(
+            Erratum(str(fix["chapter"]), str(fix["original"]), str(fix["corrected"]), str(fix["reason"]))
+            for fix in data.get("fix", [])
+        )
+    except (KeyError, TypeError) as exc:
+        raise ManuscriptError(
+            f"each [[fix]] needs chapter, original, corrected and reason (missing {exc})",
+            Location(path),
+        ) from exc
+
+
+
+def _titled_errata(
+    errata: tuple[Erratum, ...], chapters: tuple[Chapter, ...], path: Path
+) -> tuple[Erratum, ...]:
+    """Name each fix's chapter by its title, for the colophon."""
+    titles = {chapter.source.name: chapter.title_text for chapter in chapters}
+    for fix in errata:
+        if fix.chapter not in titles:
+            raise ManuscriptError(
+                f"a fix names chapter {fix.chapter!r}, which is not in the book; "
+                f"use one of: {', '.join(titles)}",
+                Location(path),
+            )
+    return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata)
+
+
+def read_styles(book_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The book's base, EPUB and print sheets; the project's defaults for any it lacks."""
+    sheets = []
+    for name in STYLE_SHEETS:
+        path = book_dir / STYLES_DIR / name
+        if not path.is_file():
+            path = DEFAULT_STYLES / name
+        sheets.append((name, _read_text(path)))
+    return tuple(sheets)

@@ -1,0 +1,151 @@
+"""Plain data passed between the build stages.
+
+In: nothing of ours (this module imports only the standard library).
+Out: frozen dataclasses: BookMeta (from config), Chapter and Book (from
+manuscript), Page and RenderedBook (from render). Each stage takes one of these
+and returns the next, so a stage can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Target = Literal["epub", "print"]
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """Page geometry for the PDF; lengths are CSS lengths."""
+
+    trim: str = "6in 9in"
+    trim_name: str = "6x9"
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """Everything book.toml says, validated."""
+
+    root: Path
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    language: str
+    identifier: str
+    isbn: str | None
+    publisher: str
+    date: dt.date
+    rights: str
+    edition: str
+    description: str
+    subjects: tuple[str, ...]
+    chapter_files: tuple[Path, ...]
+    slug: str
+    print: PrintOptions = field(default_factory=PrintOptions)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AuthorTable:
+    """The label/value table about the book's subject (book/author.toml)."""
+
+    caption: str
+    header: tuple[str, str]
+    rows: tuple[TableRow, ...]
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """One editorial change made to the source text."""
+
+    chapter: str
+    original: str
+    corrected: str
+    reason: str
+    chapter_title: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A warning (or, from `check`, an error) with the place it points at."""
+
+    message: str
+    path: Path
+    line: int | None = None
+    column: int | None = None
+    level: str = "warning"
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.path, self.line, self.column) if p is not None)
+        return f"{where}: {self.level}: {self.message}"
+
+
+@dataclass(frozen=True)
+class BodyPart:
+    """A run of chapter markup, or a placeholder the template fills (kind = its name)."""
+
+    kind: str
+    xhtml: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter: its title and its body as well-formed XHTML markup."""
+
+    number: int
+    source: Path
+    slug: str  # also the chapter's element id and its EPUB file stem
+    title_html: str
+    title_text: str
+    body: tuple[BodyPart, ...]
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.slug}.xhtml"
+
+
+@dataclass(frozen=True)
+class Book:
+    meta: BookMeta
+    chapters: tuple[Chapter, ...]
+    author_table: AuthorTable | None
+    errata: tuple[Erratum, ...]
+    styles: tuple[tuple[str, str], ...] = ()  # (file name, CSS text), read from styles/
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One document of the EPUB (one XHTML file); the PDF joins them all."""
+
+    kind: str  # cover, titlepage, copyright, toc, chapter
+    slug: str
+    title: str
+    chapter: Chapter | None = None
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.slug}.xhtml"
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    page: Page
+    xhtml: str
+
+
+@dataclass(frozen=True)
+class RenderedBook:
+    """The template's output: one XHTML file per page for the EPUB, one HTML
+    document of the whole book for the PDF."""
+
+    book: Book
+    epub_documents: tuple[RenderedDocument, ...]
+    print_html: str

@@ -1,0 +1,102 @@
+"""The build, start to end: book folder -> dist/<slug>.epub and dist/<slug>.pdf.
+
+In: a book folder, an output folder and the editions wanted. Out: the files,
+written only after everything has been made in memory, so a mistake found
+anywhere leaves dist/ untouched. Stages: config -> manuscript -> render ->
+epub / pdf -> output. Progress goes to a callback, one line per stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.config import load_config
+from builder.cover import render_cover
+from builder.manuscript import read_book
+from builder.model import BookMeta, Diagnostic
+from builder.output import write_atomically
+from builder.render import render_book
+
+FORMATS = ("epub", "pdf")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    files: tuple[Path, ...]
+    warnings: tuple[Diagnostic, ...]
+
+
+def build(
+    book_dir: Path,
+    out_dir: Path,
+    formats: Iterable[str] = FORMATS,
+    progress: Progress = lambda line: None,
+) -> BuildResult:
+    wanted = [f for f in FORMATS if f in set(formats)]
+    clock = _Stopwatch(progress)
+    meta = load_config(book_dir)
+    clock.lap(f"config      {meta.title!r}, {len(meta.chapter_files)} chapters")
+    book = read_book(meta)
+    clock.lap(f"manuscript  {sum(len(p.xhtml) for c in book.chapters for p in c.body):,} characters of XHTML")
+    rendered = render_book(book)
+    clock.lap(f"render      {len(rendered.epub_documents)} EPUB documents, 1 print document")
+    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
+    warnings = list(book.warnings)
+    outputs: dict[str, bytes] = {}
+    if "epub" in wanted:
+        from builder.epub import write_epub
+
+        outputs[f"{meta.slug}.epub"] = write_epub(rendered, render_cover(meta), build_time(meta))
+        clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
+    if "pdf" in wanted:
+        from builder.pdf import write_pdf
+
+        outputs[f"{meta.slug}.pdf"], pdf_warnings = write_pdf(rendered, resources)
+        warnings += pdf_warnings
+        clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
+    files = write_atomically(out_dir, outputs)
+    clock.lap("write       " + ", ".join(str(f) for f in files))
+    return BuildResult(tuple(files), tuple(warnings))
+
+
+def build_time(meta: BookMeta) -> dt.datetime:
+    """The time stamped into the outputs: never the clock, so builds repeat.
+
+    SOURCE_DATE_EPOCH if set, else the last git commit touching the book folder,
+    else the date in book.toml."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    committed = _git_commit_time(meta.root)
+    if committed is not None:
+        return committed
+    return dt.datetime.combine(meta.date, dt.time(), dt.UTC)
+
+
+def _git_commit_time(folder: Path) -> dt.datetime | None:
+    try:
+        found = subprocess.run(
+            ["git", "log", "-1", "--format=%ct", "--", "."],
+            cwd=folder, capture_output=True, text=True, check=False, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return dt.datetime.fromtimestamp(int(found), dt.UTC) if found.isdigit() else None
+
+
+class _Stopwatch:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.last = time.perf_counter()
+
+    def lap(self, line: str) -> None:
+        now = time.perf_counter()
+        self.progress(f"{line}  ({now - self.last:.2f} s)")
+        self.last = now

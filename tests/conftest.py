@@ -1,0 +1,33 @@
+"""Shared fixtures: the real book and the small fixture book, each built once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder.pipeline import BuildResult, build
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _build_copy(source: Path, workdir: Path) -> tuple[Path, BuildResult]:
+    """Build a copy of a book folder, so tests never touch the repository's dist/."""
+    book = workdir / "book-folder"
+    shutil.copytree(source / "book", book / "book")
+    shutil.copytree(source / "chapters", book / "chapters")
+    if (source / "styles").is_dir():
+        shutil.copytree(source / "styles", book / "styles")
+    return book, build(book, workdir / "dist")
+
+
+@pytest.fixture(scope="session")
+def real_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    return _build_copy(REPO, tmp_path_factory.mktemp("real"))
+
+
+@pytest.fixture(scope="session")
+def small_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    return _build_copy(FIXTURES / "small-book", tmp_path_factory.mktemp("small"))

@@ -1,0 +1,54 @@
+"""The command line: version, progress, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from builder import __version__
+from builder.cli import main
+from tests.conftest import FIXTURES
+
+
+def test_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "builder", "--version"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"book-builder {__version__}"
+
+
+def test_build_prints_a_line_per_stage(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["build", "--epub", "--out", str(tmp_path), str(FIXTURES / "small-book")], err) == 0
+    stages = [line.split()[1] for line in err.getvalue().splitlines()]
+    assert stages == ["config", "manuscript", "render", "epub", "write"]
+    assert [p.name for p in tmp_path.iterdir()] == ["a-small-test-book.epub"]
+
+
+def test_a_bad_book_exits_non_zero_without_traceback(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "builder", "build", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "book.toml: error: no book.toml here" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "builder", "--debug", "build", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" in done.stderr
+
+
+def test_a_failed_build_keeps_the_good_files(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    book = FIXTURES / "small-book"
+    assert main(["build", "--epub", "--quiet", "--out", str(out), str(book)], io.StringIO()) == 0
+    good = (out / "a-small-test-book.epub").read_bytes()
+    broken = tmp_path / "broken"
+    (broken / "book").mkdir(parents=True)
+    (broken / "book" / "book.toml").write_text(
+        (book / "book" / "book.toml").read_text().replace("chapters = [", "chapters = [\"nope.md\", "))
+    assert main(["build", "--epub", "--quiet", "--out", str(out), str(broken)], io.StringIO()) == 1
+    assert (out / "a-small-test-book.epub").read_bytes() == good
+    assert sorted(p.name for p in out.iterdir()) == ["a-small-test-book.epub"]
