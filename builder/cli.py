@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from builder import NAME, __version__
-from builder.errors import EXIT_INTERRUPTED, BuilderError
+from builder.config import PDF_VARIANTS
+from builder.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,6 +33,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--pdf", action="store_true", help="build the PDF (default: both)")
     build.add_argument("--out", type=Path, default=None, metavar="DIR",
                        help="output folder (default: BOOK_DIR/dist)")
+    build.add_argument("--print", dest="print_job", action="store_true", default=None,
+                       help="the printer's PDF: 3 mm bleed on every side and crop marks")
+    build.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=None,
+                       help="PDF flavour (default pdf/ua-1, tagged; pdf/a-3u or pdf/a-4 for archives)")
     build.add_argument("--quiet", action="store_true", help="no progress lines")
     return top
 
@@ -49,6 +54,12 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{NAME}: interrupted; dist/ was left as it was", file=err)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of ours, not the author's: say so, briefly
+        if args.debug:
+            traceback.print_exc(file=err)
+        print(f"{NAME}: internal error: {exc!r}; dist/ was left as it was. "
+              "Run again with --debug and report the traceback.", file=err)
+        return EXIT_INTERNAL
 
 
 def _build(args: argparse.Namespace, err: TextIO) -> int:
@@ -61,7 +72,8 @@ def _build(args: argparse.Namespace, err: TextIO) -> int:
         if not args.quiet:
             print(f"{NAME}: {line}", file=err)
 
-    result = build(args.book_dir, out_dir, formats, progress)
+    result = build(args.book_dir, out_dir, formats, progress,
+                   print_job=args.print_job, pdf_variant=args.pdf_variant)
     for warning in result.warnings:
         print(warning, file=err)
     return 0

@@ -18,7 +18,7 @@ import tomllib
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,11 @@ SCHEMA: dict[str, Key] = {
     "chapters": Key((list, str), False, "a list of chapter files, or a glob such as \"chapters/*.md\""),
     "print": Key(dict, False, "a table of print options: trim"),
 }
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "pdf/a-4")
 PRINT_SCHEMA: dict[str, Key] = {
     "trim": Key(str, False, "one of " + ", ".join(TRIM_SIZES) + ", or \"W x H in|mm\""),
+    "print_job": Key(bool, False, "true for 3 mm bleed and crop marks (the printer's file)"),
+    "pdf_variant": Key(str, False, "one of " + ", ".join(PDF_VARIANTS)),
 }
 
 
@@ -163,6 +166,10 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     isbn = _checked_isbn(problems, data.get("isbn"))
     date = _checked_date(problems, data.get("date"))
     trim = _checked_trim(problems, print_table.get("trim", "6x9"))
+    variant = print_table.get("pdf_variant", PDF_VARIANTS[0])
+    if variant not in PDF_VARIANTS:
+        hint = PRINT_SCHEMA["pdf_variant"].help
+        problems.add("print.pdf_variant", f"{variant!r} is not supported; use {hint}")
     chapter_files = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
@@ -184,7 +191,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
         subjects=subjects,
         chapter_files=chapter_files,
         slug=slugify(title),
-        print=trim,
+        print=replace(trim, print_job=print_table.get("print_job", False), pdf_variant=variant),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 EXIT_INPUT = 1  # the book folder has a mistake the author can fix
 EXIT_OUTPUT = 3  # the output could not be written
+EXIT_INTERNAL = 70  # a bug in the builder (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 
 

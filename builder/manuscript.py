@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import markdown
 from lxml import etree
@@ -30,6 +31,7 @@ from builder.model import (
     Chapter,
     Diagnostic,
     Erratum,
+    Note,
     TableRow,
 )
 
@@ -105,6 +107,7 @@ class _Draft:
     heading: etree._Element
     root: etree._Element
     local_ids: dict[str, str]  # the author's id -> the book-wide id
+    notes: tuple[Note, ...]
 
     def finish(self) -> Chapter:
         return Chapter(
@@ -114,6 +117,7 @@ class _Draft:
             title_html=_inner_xml(self.heading),
             title_text=" ".join(str(self.heading.xpath("string()")).split()),
             body=tuple(_body_parts(self.root, self.path, self.text)),
+            notes=self.notes,
         )
 
 
@@ -131,7 +135,8 @@ def _draft_chapter(converter: markdown.Markdown, number: int, path: Path) -> _Dr
         )
     slug = "ch-" + slugify(path.stem)
     root.remove(heading)
-    return _Draft(number, path, text, slug, heading, root, _prefix_ids(root, slug))
+    local_ids = _prefix_ids(root, slug)
+    return _Draft(number, path, text, slug, heading, root, local_ids, _extract_notes(root, local_ids))
 
 
 def _read_text(path: Path) -> str:
@@ -200,18 +205,78 @@ def _link_target(
 
 
 def _inner_xml(element: etree._Element) -> str:
-    inner = etree.tostring(element, method="xml", encoding="unicode", with_tail=False)
-    return re.sub(r"^<[^>]*>|</[^>]*>$", "", inner)
+    """The element's content as XML: its text, then its children with their tails."""
+    return escape(element.text or "") + "".join(
+        etree.tostring(child, method="xml", encoding="unicode") for child in element
+    )
+
+
+# Where the template must put something of its own into a chapter (a placeholder's
+# table, a note call), the chapter markup carries this element, and the markup
+# is split there into parts the template renders in order.
+_PART = "builder-part"
+_PART_PATTERN = re.compile(r'<builder-part kind="([a-z-]+)" ref="([^"]*)" anchor="([^"]*)"/>')
+
+
+def _mark_part(element: etree._Element, kind: str, ref: str = "", anchor: str = "") -> None:
+    """Replace *element* by a part marker, keeping the text that follows it."""
+    marker = etree.Element(_PART, kind=kind, ref=ref, anchor=anchor)
+    marker.tail = element.tail
+    parent = element.getparent()
+    assert parent is not None
+    parent.replace(element, marker)
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove *element* but keep its tail text in place."""
+    parent = element.getparent()
+    assert parent is not None
+    previous = element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Note, ...]:
+    """Take Python-Markdown's footnotes out of the flow: the notes become data,
+    each call a part marker, so the template places them per edition (pop-up
+    notes in the EPUB, foot-of-page notes in print)."""
+    container = root.find("div[@class='footnote']")
+    if container is None:
+        return ()
+    calls: dict[str, str] = {}
+    for sup in list(root.iter("sup")):
+        link = sup.find("a[@class='footnote-ref']")
+        if link is not None:
+            fragment = (link.get("href") or "#")[1:]
+            note_id = local_ids.get(fragment, fragment)
+            calls.setdefault(note_id, sup.get("id") or "")
+            _mark_part(sup, "noteref", note_id, sup.get("id") or "")
+    notes = []
+    for number, item in enumerate(container.iter("li"), start=1):
+        for backlink in item.findall(".//a[@class='footnote-backref']"):
+            _drop(backlink)
+        paragraphs = [child for child in item if child.tag == "p"]
+        note_id = item.get("id") or ""
+        notes.append(Note(
+            id=note_id,
+            number=number,
+            backlink=calls.get(note_id, ""),
+            block_xhtml="".join(etree.tostring(c, encoding="unicode").strip() for c in item),
+            inline_xhtml="<br/>".join(_inner_xml(p).strip() for p in paragraphs) or _inner_xml(item),
+        ))
+    _drop(container)
+    return tuple(notes)
 
 
 def _body_parts(root: etree._Element, path: Path, text: str) -> list[BodyPart]:
-    """Split the chapter at its placeholders: markup, placeholder, markup…"""
-    parts: list[BodyPart] = []
-    markup: list[str] = [root.text.strip() if root.text and root.text.strip() else ""]
-    for child in root:
-        name = child.get("data-placeholder") if isinstance(child.tag, str) else None
+    """Split the chapter at its part markers: markup, table, markup, note call…"""
+    for element in list(root.iter("div")):
+        name = element.get("data-placeholder")
         if name is None:
-            markup.append(etree.tostring(child, method="xml", encoding="unicode"))
             continue
         if name not in KNOWN_PLACEHOLDERS:
             raise ManuscriptError(
@@ -219,10 +284,12 @@ def _body_parts(root: etree._Element, path: Path, text: str) -> list[BodyPart]:
                 + ", ".join(f"[[{known}]]" for known in sorted(KNOWN_PLACEHOLDERS)),
                 _line_of(path, text, f"[[{name}]]"),
             )
-        parts.append(BodyPart("markup", "".join(markup)))
-        parts.append(BodyPart(name, ""))
-        markup = [child.tail.strip() if child.tail and child.tail.strip() else ""]
-    parts.append(BodyPart("markup", "".join(markup)))
+        _mark_part(element, name)
+    pieces = _PART_PATTERN.split(_inner_xml(root).strip())
+    parts = [BodyPart("markup", pieces[0])]
+    for index in range(1, len(pieces), 4):
+        kind, ref, anchor, markup = pieces[index : index + 4]
+        parts += [BodyPart(kind, "", ref, anchor), BodyPart("markup", markup)]
     return [part for part in parts if part.kind != "markup" or part.xhtml.strip()]
 
 

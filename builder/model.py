@@ -22,6 +22,8 @@ class PrintOptions:
 
     trim: str = "6in 9in"
     trim_name: str = "6x9"
+    print_job: bool = False  # 3 mm bleed and crop marks, for the printer
+    pdf_variant: str = "pdf/ua-1"  # tagged and accessible; "pdf/a-3u" or "pdf/a-4" for archives
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,29 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class BodyPart:
-    """A run of chapter markup, or a placeholder the template fills (kind = its name)."""
+    """A run of chapter markup ("markup"), or a place the template fills: a
+    placeholder (kind = its name, e.g. "author-table") or a note call
+    ("noteref", ref = the note's id, anchor = the call's own id).
+
+    A markup run may open an element that a later run closes: only the parts
+    joined in order are well-formed."""
 
     kind: str
     xhtml: str
+    ref: str = ""
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote: its text as blocks (for the EPUB) and as one inline run (for
+    a foot-of-page note in print, which WeasyPrint floats from the call site)."""
+
+    id: str
+    number: int
+    backlink: str  # the id of its first call
+    block_xhtml: str
+    inline_xhtml: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,10 @@ class Chapter:
     title_html: str
     title_text: str
     body: tuple[BodyPart, ...]
+    notes: tuple[Note, ...] = ()
+
+    def note(self, note_id: str) -> Note:
+        return next(note for note in self.notes if note.id == note_id)
 
     @property
     def file_name(self) -> str:

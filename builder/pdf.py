@@ -9,18 +9,24 @@ caller as Diagnostics instead of being printed.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from lxml import etree
 from weasyprint import HTML
+from weasyprint.document import Document
 
 from builder.errors import Location, RenderError
 from builder.fetch import BookFetcher, RefusedURL
 from builder.model import Diagnostic, RenderedBook
 
-PDF_VARIANT = "pdf/ua-1"
+DEFAULT_VARIANT = "pdf/ua-1"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+DC = "http://purl.org/dc/elements/1.1/"
 
 
 class _Collector(logging.Handler):
@@ -47,19 +53,43 @@ def _weasyprint_warnings() -> Iterator[_Collector]:
 
 
 def write_pdf(
-    rendered: RenderedBook, resources: dict[str, bytes]
+    rendered: RenderedBook,
+    resources: dict[str, bytes],
+    built_at: dt.datetime,
+    variant: str = DEFAULT_VARIANT,
 ) -> tuple[bytes, list[Diagnostic]]:
     root = rendered.book.meta.root.resolve()
     fetcher = BookFetcher(root, resources)
     with _weasyprint_warnings() as collected:
         try:
             html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
-            data = html.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+            document = html.render()
+            _stamp_metadata(document, rendered.book.meta.language, built_at)
+            # The identifier is a hash of the content: same input, same bytes.
+            data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
         except RefusedURL as exc:
             raise RenderError(str(exc.args[0]), Location(root)) from exc
     if not isinstance(data, bytes):
         raise RenderError("WeasyPrint returned no PDF", Location(root))
     return data, [_diagnostic(root, record) for record in collected.records]
+
+
+def _stamp_metadata(document: Document, language: str, built_at: dt.datetime) -> None:
+    """Dates from the build time (never the clock), and the language in the XMP
+    packet too, where WeasyPrint writes only the catalog's /Lang."""
+    stamp = built_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document.metadata.created = stamp
+    document.metadata.modified = stamp
+    generate: Callable[..., bytes] = document.metadata.generate_rdf_metadata
+
+    def with_language(*args: Any) -> bytes:
+        rdf = etree.fromstring(generate(*args))
+        description = etree.SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
+        bag = etree.SubElement(etree.SubElement(description, f"{{{DC}}}language"), f"{{{RDF}}}Bag")
+        etree.SubElement(bag, f"{{{RDF}}}li").text = language
+        return bytes(etree.tostring(rdf, encoding="utf-8"))
+
+    document.metadata.generate_rdf_metadata = with_language
 
 
 def _diagnostic(root: Path, record: logging.LogRecord) -> Diagnostic:

@@ -13,7 +13,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from builder.config import load_config
@@ -38,10 +38,19 @@ def build(
     out_dir: Path,
     formats: Iterable[str] = FORMATS,
     progress: Progress = lambda line: None,
+    print_job: bool | None = None,
+    pdf_variant: str | None = None,
 ) -> BuildResult:
+    """Build the editions in *formats*; *print_job* and *pdf_variant*, when
+    given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
     meta = load_config(book_dir)
+    meta = replace(meta, print=replace(
+        meta.print,
+        print_job=meta.print.print_job if print_job is None else print_job,
+        pdf_variant=pdf_variant or meta.print.pdf_variant,
+    ))
     clock.lap(f"config      {meta.title!r}, {len(meta.chapter_files)} chapters")
     book = read_book(meta)
     clock.lap(f"manuscript  {sum(len(p.xhtml) for c in book.chapters for p in c.body):,} characters of XHTML")
@@ -58,7 +67,9 @@ def build(
     if "pdf" in wanted:
         from builder.pdf import write_pdf
 
-        outputs[f"{meta.slug}.pdf"], pdf_warnings = write_pdf(rendered, resources)
+        outputs[f"{meta.slug}.pdf"], pdf_warnings = write_pdf(
+            rendered, resources, build_time(meta), meta.print.pdf_variant
+        )
         warnings += pdf_warnings
         clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
     files = write_atomically(out_dir, outputs)
