@@ -2,9 +2,12 @@
 
 Usage: python scripts/preview.py BOOK.pdf OUT_DIR
 
-Writes OUT_DIR/title-page.png (the title page) and OUT_DIR/chapter-opening.png
-(the first chapter's opening page next to the page after it), with pdftoppm at
-60 dpi. Pages are found through the PDF's own bookmarks, so any book works.
+Writes, with pdftoppm at 60 dpi, into OUT_DIR:
+  title-page.png       the title page
+  contents.png         the table of contents
+  chapter-opening.png  the second chapter's opening page (a recto, after its verso)
+  spread.png           a left and a right text page side by side
+Pages are found through the PDF's own bookmarks and text, so any book works.
 """
 
 from __future__ import annotations
@@ -48,12 +51,30 @@ def render(pdf: Path, pages: list[int], target: Path) -> None:
     print(f"preview: {target}")
 
 
+def has_text(reader: PdfReader, number: int) -> bool:
+    return bool(reader.pages[number - 1].extract_text().strip())
+
+
+def chapter_pages(reader: PdfReader) -> list[int]:
+    front = {"Title Page", "Copyright", "Contents"}
+    return [reader.get_destination_page_number(item) + 1 for item in reader.outline
+            if not isinstance(item, list) and item.title not in front]
+
+
 def main(pdf: Path, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     reader = PdfReader(pdf)
     render(pdf, [page_of(reader, "Title Page")], out_dir / "title-page.png")
-    opening = page_of(reader, None)
-    render(pdf, [opening, opening + 1], out_dir / "chapter-opening.png")
+    render(pdf, [page_of(reader, "Contents")], out_dir / "contents.png")
+    openings = chapter_pages(reader)
+    opening = openings[1] if len(openings) > 1 else openings[0]
+    render(pdf, [opening - 1, opening] if opening > 1 else [opening], out_dir / "chapter-opening.png")
+    # A verso of running text and the recto facing it (prefer one that is not an opener).
+    candidates = [n for n in range(openings[0] + 1, len(reader.pages), 2)
+                  if has_text(reader, n) and has_text(reader, n + 1)]
+    spread = next((n for n in candidates if n + 1 not in openings), candidates[0] if candidates else None)
+    if spread is not None:
+        render(pdf, [spread, spread + 1], out_dir / "spread.png")
 
 
 if __name__ == "__main__":

@@ -107,3 +107,43 @@ def assert_in_order(expected: list[str], text: str, what: str) -> None:
         found = haystack.find(needle, position)
         assert found >= 0, f"{what}: missing or out of order: {item[:80]!r}"
         position = found + len(needle)
+
+
+class PdfPage:
+    """One page's words with their boxes (points, origin top-left), from pdftotext -bbox."""
+
+    def __init__(self, number: int, width: float, height: float,
+                 words: list[tuple[float, float, float, float, str]]) -> None:
+        self.number = number  # 1-based physical page
+        self.width, self.height, self.words = width, height, words
+
+    def text(self, top: float = 0.0, bottom: float | None = None) -> str:
+        bottom = self.height if bottom is None else bottom
+        return " ".join(w[4] for w in self.words if w[1] >= top and w[3] <= bottom)
+
+    @property
+    def head(self) -> str:
+        """Text in the top margin: the running head."""
+        return self.text(0, 50)
+
+    @property
+    def foot(self) -> str:
+        """Text in the bottom margin: the folio."""
+        return self.text(self.height - 50)
+
+    @property
+    def body(self) -> str:
+        return self.text(50, self.height - 50)
+
+
+def pdf_pages(pdf: Path) -> list[PdfPage]:
+    pdftotext = require_command("pdftotext")
+    xml = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout
+    ns = "{http://www.w3.org/1999/xhtml}"
+    root = etree.fromstring(xml)
+    pages = []
+    for number, page in enumerate(root.iter(f"{ns}page"), start=1):
+        words = [(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")),
+                  w.text or "") for w in page.iter(f"{ns}word")]
+        pages.append(PdfPage(number, float(page.get("width")), float(page.get("height")), words))
+    return pages
