@@ -1,6 +1,7 @@
-"""Stage 4a: RenderedBook -> EPUB 3 bytes, written by ebooklib.
+"""Stage 4a: the EPUB edition's documents -> EPUB 3 bytes, written by ebooklib.
 
-In: the template's XHTML documents, the styles, the cover and the build time.
+In: the template's XHTML documents, the page map of the print edition, the
+styles, the cover and the build time.
 Out: the bytes of a reproducible EPUB (fixed entry order and timestamps,
 mimetype first and stored). ebooklib writes the package (OPF, NCX, container);
 our own template supplies every XHTML file, the nav document included, so
@@ -13,21 +14,30 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
 from builder.errors import Location, RenderError
-from builder.model import RenderedBook
+from builder.model import Book, RenderedDocument
+from builder.pagebreaks import insert_page_breaks
+from builder.pagemap import PageMap
 
 XHTML = "application/xhtml+xml"
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP entry can hold
 
 
-def write_epub(rendered: RenderedBook, cover_png: bytes, built_at: dt.datetime) -> bytes:
-    book = rendered.book
-    package = _package_metadata(rendered)
+def write_epub(
+    book: Book,
+    documents: Sequence[RenderedDocument],
+    page_map: PageMap | None,
+    cover_png: bytes,
+    built_at: dt.datetime,
+) -> bytes:
+    package = _package_metadata(book, documents, page_map)
     for name, css in book.styles:
         if name in ("base.css", "epub.css"):
             package.add_item(epub.EpubItem(
@@ -41,7 +51,7 @@ def write_epub(rendered: RenderedBook, cover_png: bytes, built_at: dt.datetime) 
     package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     spine = []
-    for document, content in zip(rendered.epub_documents, _linked_documents(rendered), strict=True):
+    for document, content in zip(documents, _finished_documents(documents, page_map), strict=True):
         item = epub.EpubItem(uid=document.page.slug, file_name=document.page.file_name,
                              media_type=XHTML, content=content)
         item.properties = ["nav"] if document.page.kind == "toc" else []
@@ -62,8 +72,10 @@ def write_epub(rendered: RenderedBook, cover_png: bytes, built_at: dt.datetime) 
     return normalise_zip(raw.getvalue())
 
 
-def _package_metadata(rendered: RenderedBook) -> epub.EpubBook:
-    meta = rendered.book.meta
+def _package_metadata(
+    book: Book, documents: Sequence[RenderedDocument], page_map: PageMap | None
+) -> epub.EpubBook:
+    meta = book.meta
     package = epub.EpubBook()
     package.set_identifier(meta.identifier)
     package.set_title(meta.title)
@@ -82,20 +94,65 @@ def _package_metadata(rendered: RenderedBook) -> epub.EpubBook:
         package.add_metadata("DC", "description", meta.description)
     for subject in meta.subjects:
         package.add_metadata("DC", "subject", subject)
+    for name, value, attributes in accessibility_metadata(book, documents, page_map):
+        package.add_metadata(None, "meta", value, {"property": name, **attributes})
     return package
 
 
-def _linked_documents(rendered: RenderedBook) -> list[bytes]:
-    """Parse every page strictly, then turn `#id` links whose target lives in
-    another file into `file.xhtml#id` (the PDF is one document; the EPUB is not)."""
-    trees = [_parse(d.page.file_name, d.xhtml) for d in rendered.epub_documents]
+def accessibility_metadata(
+    book: Book, documents: Sequence[RenderedDocument], page_map: PageMap | None
+) -> list[tuple[str, str, dict[str, str]]]:
+    """EPUB Accessibility 1.1 package metadata, derived from what the book holds."""
+    has_images = any("<img" in document.xhtml for document in documents)
+    has_tables = book.author_table is not None or any(
+        "<table" in part.xhtml for chapter in book.chapters for part in chapter.body)
+    modes = ["textual", "visual"] if has_images else ["textual"]
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if has_images:
+        features.append("alternativeText")
+    if has_tables:
+        features.append("table")
+    if page_map is not None:
+        features += ["pageNavigation", "printPageNumbers"]
+    summary = (
+        "This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA. It has a table "
+        "of contents, landmarks and headings for navigation, a logical reading order, and text "
+        "that reflows and follows the reader's font, size and colour settings."
+        + (" Images have text alternatives." if has_images else "")
+        + (" Tables have captions and header cells." if has_tables else "")
+        + (" Page numbers of the print edition are marked and listed." if page_map else "")
+    )
+    source = (f"urn:isbn:{book.meta.isbn}" if book.meta.isbn
+              else f"{book.meta.title}, print edition ({book.meta.print.trim_name})")
+    entries: list[tuple[str, str, dict[str, str]]] = []
+    entries += [("schema:accessMode", mode, {}) for mode in modes]
+    entries.append(("schema:accessModeSufficient", "textual", {}))
+    if has_images:
+        entries.append(("schema:accessModeSufficient", "textual,visual", {}))
+    entries += [("schema:accessibilityFeature", feature, {}) for feature in features]
+    entries.append(("schema:accessibilityHazard", "none", {}))
+    entries.append(("schema:accessibilitySummary", summary, {}))
+    entries.append(("schema:pageBreakSource", source if page_map else "none", {}))
+    entries.append(("dcterms:conformsTo", CONFORMANCE, {"id": "conformance"}))
+    certifier = book.meta.publisher or ", ".join(book.meta.authors)
+    entries.append(("a11y:certifiedBy", certifier, {"refines": "#conformance"}))
+    return entries
+
+
+def _finished_documents(documents: Sequence[RenderedDocument], page_map: PageMap | None) -> list[bytes]:
+    """Parse every page strictly, mark the print edition's page breaks, then turn
+    `#id` links whose target lives in another file into `file.xhtml#id` (the PDF
+    is one document; the EPUB is not)."""
+    trees = [_parse(d.page.file_name, d.xhtml) for d in documents]
+    if page_map is not None:
+        insert_page_breaks(trees, page_map)
     home = {
         element.get("id"): document.page.file_name
-        for document, tree in zip(rendered.epub_documents, trees, strict=True)
+        for document, tree in zip(documents, trees, strict=True)
         for element in tree.iterfind(".//*[@id]")
     }
     out = []
-    for document, tree in zip(rendered.epub_documents, trees, strict=True):
+    for document, tree in zip(documents, trees, strict=True):
         for link in tree.iterfind(".//{http://www.w3.org/1999/xhtml}a[@href]"):
             target = link.get("href", "")
             elsewhere = home.get(target[1:], document.page.file_name)

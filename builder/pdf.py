@@ -1,10 +1,10 @@
-"""Stage 4b: RenderedBook -> PDF bytes, typeset by WeasyPrint.
+"""Stage 4b: the print edition's HTML -> a layout -> PDF bytes, by WeasyPrint.
 
 In: the template's one HTML document of the whole book, the in-memory resources
-(styles) and the build time. Out: the bytes of a tagged PDF/UA-1 file whose
-identifier is a hash of its content (same input, same bytes). Everything
-WeasyPrint reads goes through BookFetcher; its warnings are returned to the
-caller as Diagnostics instead of being printed.
+(styles) and the build time. Out: the laid-out Document (which the page map
+also reads), then the bytes of a tagged PDF/UA-1 file whose identifier is a
+hash of its content (same input, same bytes). Everything WeasyPrint reads goes
+through BookFetcher; its warnings are returned as Diagnostics, not printed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from weasyprint.document import Document
 
 from builder.errors import Location, RenderError
 from builder.fetch import BookFetcher, RefusedURL
-from builder.model import Diagnostic, RenderedBook
+from builder.model import Book, Diagnostic
 
 DEFAULT_VARIANT = "pdf/ua-1"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -52,26 +52,31 @@ def _weasyprint_warnings() -> Iterator[_Collector]:
         logger.propagate = previous
 
 
-def write_pdf(
-    rendered: RenderedBook,
-    resources: dict[str, bytes],
-    built_at: dt.datetime,
-    variant: str = DEFAULT_VARIANT,
-) -> tuple[bytes, list[Diagnostic]]:
-    root = rendered.book.meta.root.resolve()
+def layout(
+    book: Book, print_html: str, resources: dict[str, bytes]
+) -> tuple[Document, list[Diagnostic]]:
+    """Lay the print edition out once; the PDF and the EPUB's page map both use it."""
+    root = book.meta.root.resolve()
     fetcher = BookFetcher(root, resources)
     with _weasyprint_warnings() as collected:
         try:
-            html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
+            html = HTML(string=print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
             document = html.render()
-            _stamp_metadata(document, rendered.book.meta.language, built_at)
-            # The identifier is a hash of the content: same input, same bytes.
-            data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
         except RefusedURL as exc:
             raise RenderError(str(exc.args[0]), Location(root)) from exc
+    return document, [_diagnostic(root, record) for record in collected.records]
+
+
+def write_pdf(
+    book: Book, document: Document, built_at: dt.datetime, variant: str = DEFAULT_VARIANT
+) -> bytes:
+    _stamp_metadata(document, book.meta.language, built_at)
+    with _weasyprint_warnings():
+        # The identifier is a hash of the content: same input, same bytes.
+        data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
     if not isinstance(data, bytes):
-        raise RenderError("WeasyPrint returned no PDF", Location(root))
-    return data, [_diagnostic(root, record) for record in collected.records]
+        raise RenderError("WeasyPrint returned no PDF", Location(book.meta.root))
+    return data
 
 
 def _stamp_metadata(document: Document, language: str, built_at: dt.datetime) -> None:

@@ -16,14 +16,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from builder import __version__
 from builder.config import load_config
 from builder.cover import render_cover
 from builder.manuscript import read_book
 from builder.model import BookMeta, Diagnostic
 from builder.output import write_atomically
-from builder.render import render_book
+from builder.pagemap import cache_key, load_cached, store_cached
+from builder.pagemap import page_map as make_page_map
+from builder.render import render_epub, render_print
 
 FORMATS = ("epub", "pdf")
+BOOK_PATHS = ("book", "chapters", "styles")  # what a git commit must touch to date the book
 Progress = Callable[[str], None]
 
 
@@ -53,28 +57,45 @@ def build(
     ))
     clock.lap(f"config      {meta.title!r}, {len(meta.chapter_files)} chapters")
     book = read_book(meta)
-    clock.lap(f"manuscript  {sum(len(p.xhtml) for c in book.chapters for p in c.body):,} characters of XHTML")
-    rendered = render_book(book)
-    clock.lap(f"render      {len(rendered.epub_documents)} EPUB documents, 1 print document")
-    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
+    clock.lap(f"manuscript  {len(book.chapters)} chapters, {len(book.warnings)} warnings")
+    print_html = render_print(book)
+    clock.lap("render      print edition")
+    built_at = build_time(meta)
     warnings = list(book.warnings)
     outputs: dict[str, bytes] = {}
+
+    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
+    # Everything the layout reads: the HTML, the styles, and the code that lays it out.
+    key = cache_key(print_html, *(css for _, css in book.styles), __version__, _weasyprint_version())
+    page_map = load_cached(meta.root, key) if "pdf" not in wanted else None
+    if page_map is None:
+        from builder.pdf import layout, write_pdf
+
+        document, layout_warnings = layout(book, print_html, resources)
+        warnings += layout_warnings
+        page_map = make_page_map(document, book.chapters[0].slug)
+        store_cached(meta.root, key, page_map)
+        clock.lap(f"layout      {page_map.page_count} pages")
+        if "pdf" in wanted:
+            outputs[f"{meta.slug}.pdf"] = write_pdf(book, document, built_at, meta.print.pdf_variant)
+            clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
+    else:
+        clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
     if "epub" in wanted:
         from builder.epub import write_epub
 
-        outputs[f"{meta.slug}.epub"] = write_epub(rendered, render_cover(meta), build_time(meta))
+        documents = render_epub(book, page_map)
+        outputs[f"{meta.slug}.epub"] = write_epub(book, documents, page_map, render_cover(meta), built_at)
         clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
-    if "pdf" in wanted:
-        from builder.pdf import write_pdf
-
-        outputs[f"{meta.slug}.pdf"], pdf_warnings = write_pdf(
-            rendered, resources, build_time(meta), meta.print.pdf_variant
-        )
-        warnings += pdf_warnings
-        clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
     return BuildResult(tuple(files), tuple(warnings))
+
+
+def _weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")
 
 
 def build_time(meta: BookMeta) -> dt.datetime:
@@ -94,7 +115,7 @@ def build_time(meta: BookMeta) -> dt.datetime:
 def _git_commit_time(folder: Path) -> dt.datetime | None:
     try:
         found = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", "."],
+            ["git", "log", "-1", "--format=%ct", "--", *BOOK_PATHS],
             cwd=folder, capture_output=True, text=True, check=False, timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from builder import NAME, __version__
 from builder.model import Book, Page, RenderedBook, RenderedDocument, Target
+from builder.pagebreaks import page_break_id
+from builder.pagemap import PageMap
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "book.html.j2"
@@ -75,34 +76,67 @@ def href_for(target: Target, pages: Sequence[Page]) -> Callable[[str, str], str]
     return href
 
 
-def render_book(book: Book) -> RenderedBook:
-    template = environment().get_template(TEMPLATE_NAME)
-    epub_pages = pages_for(book, "epub")
-    landmarks = (
-        Landmark("cover", "cover", "Cover"),
-        Landmark("titlepage", "titlepage", "Title Page"),
-        Landmark("toc", "toc", "Contents"),
-        Landmark("bodymatter", book.chapters[0].slug, "Start of Content"),
-    )
+@dataclass(frozen=True)
+class PageListEntry:
+    label: str
+    href: str
 
-    def render(target: Target, pages: Sequence[Page], title: str, sheets: Sequence[str]) -> str:
-        return template.render(
+
+def page_list(page_map: PageMap | None, pages: Sequence[Page]) -> list[PageListEntry]:
+    """The EPUB nav's page-list: one entry per printed page that starts with text
+    in a document the EPUB has (the half-title is print-only)."""
+    if page_map is None:
+        return []
+    files = {page.slug: page.file_name for page in pages}
+    return [PageListEntry(start.label, f"{files[start.section]}#{page_break_id(start.label)}")
+            for start in page_map.starts if start.section in files]
+
+
+class _Renderer:
+    """The template, loaded once, and the context both editions share."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.template = environment().get_template(TEMPLATE_NAME)
+        self.epub_pages = pages_for(book, "epub")
+        self.landmarks = (
+            Landmark("cover", "cover", "Cover"),
+            Landmark("titlepage", "titlepage", "Title Page"),
+            Landmark("toc", "toc", "Contents"),
+            Landmark("bodymatter", book.chapters[0].slug, "Start of Content"),
+        )
+
+    def render(self, target: Target, pages: Sequence[Page], title: str,
+               page_list: Sequence[PageListEntry] = ()) -> str:
+        return self.template.render(
             target=target,
             pages=pages,
-            book=book,
-            meta=book.meta,
-            href=href_for(target, epub_pages if target == "epub" else pages),
-            landmarks=landmarks,
-            stylesheets=[f"styles/{sheet}" for sheet in sheets],
+            book=self.book,
+            meta=self.book.meta,
+            href=href_for(target, self.epub_pages if target == "epub" else pages),
+            landmarks=self.landmarks,
+            page_list=page_list,
+            stylesheets=[f"styles/{sheet}" for sheet in EDITION_SHEETS[target]],
             builder={"name": NAME, "version": __version__},
             doc_title=title,
-            Markup=Markup,
         ).lstrip()
 
-    epub_documents = tuple(
-        RenderedDocument(page, render("epub", [page], page.title, EDITION_SHEETS["epub"]))
-        for page in epub_pages
+
+def render_print(book: Book) -> str:
+    """The print edition: one HTML document of the whole book."""
+    return _Renderer(book).render("print", pages_for(book, "print"), book.meta.title)
+
+
+def render_epub(book: Book, page_map: PageMap | None) -> tuple[RenderedDocument, ...]:
+    """The EPUB edition: one XHTML document per page; the nav carries the page-list."""
+    renderer = _Renderer(book)
+    entries = page_list(page_map, renderer.epub_pages)
+    return tuple(
+        RenderedDocument(page, renderer.render("epub", [page], page.title, entries))
+        for page in renderer.epub_pages
     )
-    print_pages = pages_for(book, "print")
-    print_html = render("print", print_pages, book.meta.title, EDITION_SHEETS["print"])
-    return RenderedBook(book=book, epub_documents=epub_documents, print_html=print_html)
+
+
+def render_book(book: Book, page_map: PageMap | None = None) -> RenderedBook:
+    return RenderedBook(book=book, epub_documents=render_epub(book, page_map),
+                        print_html=render_print(book))

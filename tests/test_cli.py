@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,28 @@ def test_version() -> None:
 
 
 def test_build_prints_a_line_per_stage(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "small-book", book)
     err = io.StringIO()
-    assert main(["build", "--epub", "--out", str(tmp_path), str(FIXTURES / "small-book")], err) == 0
+    assert main(["build", "--out", str(tmp_path / "dist"), str(book)], err) == 0
     stages = [line.split()[1] for line in err.getvalue().splitlines()]
-    assert stages == ["config", "manuscript", "render", "epub", "write"]
-    assert [p.name for p in tmp_path.iterdir()] == ["a-small-test-book.epub"]
+    assert stages == ["config", "manuscript", "render", "layout", "pdf", "epub", "write"]
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
+        "a-small-test-book.epub", "a-small-test-book.pdf"]
+
+
+def test_an_epub_only_rebuild_reuses_the_page_map(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "small-book", book)
+    assert main(["build", "--quiet", "--out", str(tmp_path / "dist"), str(book)], io.StringIO()) == 0
+    err = io.StringIO()
+    assert main(["build", "--epub", "--out", str(tmp_path / "dist"), str(book)], err) == 0
+    assert "(cached page map)" in err.getvalue()
+    changed = "# The Second Chapter\n\n## The End {#the-end}\n\nChanged.\n"
+    (book / "chapters" / "02-second.md").write_text(changed)
+    err = io.StringIO()
+    assert main(["build", "--epub", "--out", str(tmp_path / "dist"), str(book)], err) == 0
+    assert "(cached page map)" not in err.getvalue(), "a changed chapter needs a new layout"
 
 
 def test_a_bad_book_exits_non_zero_without_traceback(tmp_path: Path) -> None:
@@ -42,7 +60,8 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 def test_a_failed_build_keeps_the_good_files(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    book = FIXTURES / "small-book"
+    book = tmp_path / "good"
+    shutil.copytree(FIXTURES / "small-book", book)
     assert main(["build", "--epub", "--quiet", "--out", str(out), str(book)], io.StringIO()) == 0
     good = (out / "a-small-test-book.epub").read_bytes()
     broken = tmp_path / "broken"

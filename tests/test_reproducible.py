@@ -1,0 +1,97 @@
+"""Same source, same bytes: two builds in different folders, working directories
+and hash seeds give byte-identical EPUB and PDF files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from builder.config import load_config
+from builder.pipeline import build_time
+from tests.conftest import REPO
+from tests.helpers import opf
+
+
+def _copy_book(target: Path) -> Path:
+    for part in ("book", "chapters", "styles"):
+        shutil.copytree(REPO / part, target / part)
+    return target
+
+
+def _build(book: Path, cwd: Path, seed: str, extra_env: dict[str, str]) -> dict[str, bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env.update({"PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO), **extra_env})
+    subprocess.run([sys.executable, "-m", "builder", "build", "--quiet", str(book)],
+                   cwd=cwd, env=env, check=True, timeout=300)
+    return {p.name: p.read_bytes() for p in sorted((book / "dist").iterdir())}
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    first = _copy_book(tmp_path_factory.mktemp("first") / "a-book")
+    second = _copy_book(tmp_path_factory.mktemp("second") / "another-name")
+    return (_build(first, first, "1", {}), _build(second, Path("/"), "4242", {}))
+
+
+def test_two_builds_are_byte_identical(two_builds: tuple[dict[str, bytes], dict[str, bytes]]) -> None:
+    first, second = two_builds
+    assert sorted(first) == ["no-one-saw-us-leave.epub", "no-one-saw-us-leave.pdf"]
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between two builds"
+
+
+def test_no_folder_or_temporary_name_leaks_into_the_output(
+    two_builds: tuple[dict[str, bytes], dict[str, bytes]]
+) -> None:
+    for data in two_builds[0].values():
+        for needle in (b"a-book", b"/tmp/", b"pytest", str(REPO).encode()):
+            assert needle not in data
+
+
+def test_epub_zip_has_fixed_order_and_times(tmp_path: Path,
+                                            two_builds: tuple[dict[str, bytes], dict[str, bytes]]) -> None:
+    epub = tmp_path / "book.epub"
+    epub.write_bytes(two_builds[0]["no-one-saw-us-leave.epub"])
+    with zipfile.ZipFile(epub) as archive:
+        infos = archive.infolist()
+    assert infos[0].filename == "mimetype" and infos[0].compress_type == zipfile.ZIP_STORED
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_build_time_comes_from_book_toml_outside_git(tmp_path: Path) -> None:
+    book = _copy_book(tmp_path / "book")
+    assert build_time(load_config(book)) == dt.datetime(2025, 10, 15, tzinfo=dt.UTC)
+
+
+def test_source_date_epoch_sets_the_modified_date(tmp_path: Path) -> None:
+    book = _copy_book(tmp_path / "book")
+    _build(book, tmp_path, "0", {"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01
+    package = opf(book / "dist" / "no-one-saw-us-leave.epub")
+    modified = package.find(".//{*}meta[@property='dcterms:modified']").text
+    assert modified == "2026-01-01T00:00:00Z"
+    info = PdfReader(book / "dist" / "no-one-saw-us-leave.pdf").metadata
+    assert info.creation_date == info.modification_date == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def test_build_time_follows_the_last_commit_touching_the_book(tmp_path: Path) -> None:
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    book = _copy_book(tmp_path / "book")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2024-03-01T12:00:00Z",
+           "GIT_COMMITTER_DATE": "2024-03-01T12:00:00Z", "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "book"]):
+        subprocess.run([git, *command], cwd=book, env=env, check=True)
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
+    assert build_time(load_config(book)) == dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
