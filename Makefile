@@ -35,8 +35,9 @@ $(RUNTIME_STAMP): pyproject.toml scripts/setup-system.sh
 	$(PY) -m pip install -q --disable-pip-version-check -e .
 	touch $@
 
-$(TEST_STAMP): $(RUNTIME_STAMP)
+$(TEST_STAMP): $(RUNTIME_STAMP) scripts/setup-ace.sh
 	bash scripts/setup-system.sh test
+	bash scripts/setup-ace.sh
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from builder.errors import ConfigError, Location
+from builder.errors import ConfigError, Location, Problems
 from builder.model import BookMeta, PrintOptions
 
 CONFIG_NAME = Path("book") / "book.toml"
@@ -118,31 +118,27 @@ def _toml_location(path: Path, exc: tomllib.TOMLDecodeError) -> Location:
     return Location(path)
 
 
-class _Problems:
-    """Collects every problem so the author sees them all in one run."""
+class _Problems(Problems):
+    """Problems in book.toml, each located at its key's line."""
 
     def __init__(self, path: Path, text: str) -> None:
+        super().__init__()
         self.path = path
         self.lines = text.splitlines()
-        self.messages: list[tuple[Location, str]] = []
 
     def add(self, key: str, message: str) -> None:
-        self.messages.append((self.locate(key), f"{key}: {message}"))
+        self.error(f"{key}: {message}", self.locate(key))
 
     def locate(self, key: str) -> Location:
         name = key.rsplit(".", 1)[-1]
         pattern = re.compile(rf"^\s*\"?{re.escape(name)}\"?\s*=")
         for number, line in enumerate(self.lines, start=1):
             if pattern.match(line):
-                return Location(self.path, number, line.index(name.split(".")[0]) + 1)
+                return Location(self.path, number, line.index(name) + 1)
         return Location(self.path)
 
     def raise_if_any(self) -> None:
-        if not self.messages:
-            return
-        first_location, first = self.messages[0]
-        rest = "".join(f"\n{where}: error: {message}" for where, message in self.messages[1:])
-        raise ConfigError(first + rest, first_location)
+        self.raise_if_errors(ConfigError)
 
 
 def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> BookMeta:

@@ -34,9 +34,10 @@ def write_epub(
     book: Book,
     documents: Sequence[RenderedDocument],
     page_map: PageMap | None,
-    cover_png: bytes,
+    drawn_cover: bytes,
     built_at: dt.datetime,
 ) -> bytes:
+    """The EPUB; *drawn_cover* (a PNG) is used when the book supplies no cover."""
     package = _package_metadata(book, documents, page_map)
     for name, css in book.styles:
         if name in ("base.css", "epub.css"):
@@ -44,8 +45,12 @@ def write_epub(
                 uid=f"css-{name.removesuffix('.css')}", file_name=f"styles/{name}",
                 media_type="text/css", content=css.encode("utf-8"),
             ))
-    cover = epub.EpubItem(uid="cover-image", file_name="images/cover.png",
-                          media_type="image/png", content=cover_png)
+    for number, image in enumerate(book.images, start=1):
+        package.add_item(epub.EpubItem(uid=f"image-{number}", file_name=image.href,
+                                       media_type=image.media_type, content=image.data))
+    cover = epub.EpubItem(uid="cover-image", file_name=book.cover_href,
+                          media_type=book.cover.media_type if book.cover else "image/png",
+                          content=book.cover.data if book.cover else drawn_cover)
     cover.properties = ["cover-image"]
     package.add_item(cover)
     package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
@@ -69,7 +74,13 @@ def write_epub(
         "epub3_landmark": False,
         "epub3_pages": False,
     })
-    return normalise_zip(raw.getvalue())
+    return normalise_zip(raw.getvalue(), book.meta.language)
+
+
+def _package_language(opf: bytes, language: str) -> bytes:
+    package = etree.fromstring(opf)
+    package.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    return bytes(etree.tostring(package, encoding="utf-8", xml_declaration=True))
 
 
 def _package_metadata(
@@ -96,7 +107,20 @@ def _package_metadata(
         package.add_metadata("DC", "subject", subject)
     for name, value, attributes in accessibility_metadata(book, documents, page_map):
         package.add_metadata(None, "meta", value, {"property": name, **attributes})
+    if page_map is not None:
+        # EPUB 3.3 names the page-break source with schema:pageBreakSource; reading
+        # systems and Ace that predate it read a dc:source refined as the pagination source.
+        package.add_metadata("DC", "source", page_break_source(book), {"id": "pagination-source"})
+        package.add_metadata(None, "meta", "pagination",
+                             {"refines": "#pagination-source", "property": "source-of"})
     return package
+
+
+def page_break_source(book: Book) -> str:
+    """The print edition the page numbers come from."""
+    if book.meta.isbn:
+        return f"urn:isbn:{book.meta.isbn}"
+    return f"{book.meta.title}, print edition ({book.meta.print.trim_name} in)"
 
 
 def accessibility_metadata(
@@ -110,8 +134,6 @@ def accessibility_metadata(
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if has_images:
         features.append("alternativeText")
-    if has_tables:
-        features.append("table")
     if page_map is not None:
         features += ["pageNavigation", "printPageNumbers"]
     summary = (
@@ -122,8 +144,7 @@ def accessibility_metadata(
         + (" Tables have captions and header cells." if has_tables else "")
         + (" Page numbers of the print edition are marked and listed." if page_map else "")
     )
-    source = (f"urn:isbn:{book.meta.isbn}" if book.meta.isbn
-              else f"{book.meta.title}, print edition ({book.meta.print.trim_name})")
+    source = page_break_source(book)
     entries: list[tuple[str, str, dict[str, str]]] = []
     entries += [("schema:accessMode", mode, {}) for mode in modes]
     entries.append(("schema:accessModeSufficient", "textual", {}))
@@ -174,9 +195,11 @@ def _parse(file_name: str, xhtml: str) -> etree._Element:
         ) from exc
 
 
-def normalise_zip(data: bytes) -> bytes:
+def normalise_zip(data: bytes, language: str) -> bytes:
     """Rewrite the archive with fixed timestamps and permissions, mimetype first and
-    stored, the rest deflated in ebooklib's order: same input, same bytes."""
+    stored, the rest deflated in ebooklib's order: same input, same bytes. The one
+    place where ebooklib's package document is amended: it writes no xml:lang on
+    <package>, which accessibility checkers require."""
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     ordered = ["mimetype"] + [name for name in names if name != "mimetype"]
@@ -188,5 +211,8 @@ def normalise_zip(data: bytes) -> bytes:
             info.create_system = 3  # Unix, whatever the host
             stored = name == "mimetype"
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name), compresslevel=None if stored else 9)
+            content = source.read(name)
+            if name.endswith(".opf"):
+                content = _package_language(content, language)
+            target.writestr(info, content, compresslevel=None if stored else 9)
     return out.getvalue()

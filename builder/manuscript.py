@@ -20,16 +20,18 @@ import markdown
 from lxml import etree
 from lxml import html as lxml_html
 
+from builder import checks
 from builder.config import slugify
-from builder.errors import Location, ManuscriptError
+from builder.errors import Location, ManuscriptError, Problems
+from builder.images import collect_images, read_cover
 from builder.markdown_ext import PlaceholderExtension
 from builder.model import (
     AuthorTable,
     BodyPart,
     Book,
+    BookImage,
     BookMeta,
     Chapter,
-    Diagnostic,
     Erratum,
     Note,
     TableRow,
@@ -66,32 +68,45 @@ def new_markdown() -> markdown.Markdown:
     )
 
 
-def read_book(meta: BookMeta) -> Book:
-    """Read every chapter named by *meta*, plus the optional table and errata."""
+def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
+    """Read every chapter named by *meta*, plus the optional table and errata.
+
+    Every problem in every chapter is collected first; if any is an error,
+    one ManuscriptError lists them all."""
+    problems = problems if problems is not None else Problems()
     converter = new_markdown()
-    warnings: list[Diagnostic] = []
+    images: dict[Path, BookImage] = {}
     drafts = [
-        _draft_chapter(converter, number, path)
+        draft
         for number, path in enumerate(meta.chapter_files, start=1)
+        if (draft := _draft_chapter(converter, number, path, meta.root, problems, images)) is not None
     ]
-    _resolve_links(drafts)
-    chapters = tuple(draft.finish() for draft in drafts)
-    _check_unique_titles(chapters)
-    author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE)
+    _warn_unlisted_chapters(meta, problems)
+    _resolve_links(drafts, problems)
+    chapters = tuple(draft.finish(problems) for draft in drafts)
+    _check_unique_titles(chapters, problems)
+    author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE, problems)
     if author_table is None:
         for chapter in chapters:
             if any(part.kind == "author-table" for part in chapter.body):
-                warnings.append(Diagnostic(
-                    "[[author-table]] is here but book/author.toml is missing; no table is printed",
-                    chapter.source,
-                ))
+                problems.warning("[[author-table]] is here but book/author.toml is missing; "
+                                 "no table is printed", Location(chapter.source))
+    errata = _titled_errata(read_errata(meta.root / ERRATA_FILE, problems), chapters,
+                            meta.root / ERRATA_FILE, problems)
+    styles = read_styles(meta.root, problems)
+    cover = read_cover(meta.root, problems)
+    if not chapters and not problems.has_errors:
+        problems.error("the book has no chapter", Location(meta.root / "book" / "book.toml"))
+    problems.raise_if_errors(ManuscriptError)
     return Book(
         meta=meta,
         chapters=chapters,
         author_table=author_table,
-        errata=_titled_errata(read_errata(meta.root / ERRATA_FILE), chapters, meta.root / ERRATA_FILE),
-        styles=read_styles(meta.root),
-        warnings=tuple(warnings),
+        errata=errata,
+        styles=styles,
+        images=tuple(images.values()),
+        cover=cover,
+        warnings=problems.warnings,
     )
 
 
@@ -109,46 +124,76 @@ class _Draft:
     local_ids: dict[str, str]  # the author's id -> the book-wide id
     notes: tuple[Note, ...]
 
-    def finish(self) -> Chapter:
+    def finish(self, problems: Problems) -> Chapter:
         return Chapter(
             number=self.number,
             source=self.path,
             slug=self.slug,
             title_html=_inner_xml(self.heading),
             title_text=" ".join(str(self.heading.xpath("string()")).split()),
-            body=tuple(_body_parts(self.root, self.path, self.text)),
+            body=tuple(_body_parts(self.root, self.path, self.text, problems)),
             notes=self.notes,
         )
 
 
-def _draft_chapter(converter: markdown.Markdown, number: int, path: Path) -> _Draft:
-    text = _read_text(path)
+def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, book_root: Path,
+                   problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
+    text = _read_text(path, problems)
+    if text is None:
+        return None
     if not text.strip():
-        raise ManuscriptError("the chapter is empty; write a `# Title` and some text", Location(path))
+        problems.error("the chapter is empty; write a `# Title` and some text, or remove it "
+                       "from book.toml", Location(path))
+        return None
+    text = checks.clean_characters(path, text, problems)
     converter.reset()
     root = lxml_html.fragment_fromstring(converter.convert(text), create_parent="div")
+    checks.report_repaired_html(
+        path, text, [b for b in converter.htmlStash.rawHtmlBlocks if isinstance(b, str)], problems)
+    checks.remove_unsafe_markup(path, text, root, problems)
     heading = root.find("h1")
     if heading is None:
-        raise ManuscriptError(
-            "no chapter heading; start the chapter with a line like `# Chapter title`",
-            Location(path, 1, 1),
-        )
+        problems.error("no chapter heading; start the chapter with a line like `# Chapter title`",
+                       Location(path, 1, 1))
+        return None
+    checks.check_heading_levels(path, text, root, problems)
+    checks.check_duplicate_ids(path, text, root, problems)
+    checks.check_footnotes(path, text, root, problems)
+    collect_images(path, text, root, book_root, problems, images)
     slug = "ch-" + slugify(path.stem)
     root.remove(heading)
     local_ids = _prefix_ids(root, slug)
-    return _Draft(number, path, text, slug, heading, root, local_ids, _extract_notes(root, local_ids))
+    notes = _extract_notes(root, local_ids)
+    for note in notes:
+        if not note.backlink:
+            problems.warning(f"footnote {note.id.split('--fn-')[-1]!r} is defined but never referenced; "
+                             "it is left out", checks.locate(path, text, f"[^{note.id.split('--fn-')[-1]}]:"))
+    return _Draft(number, path, text, slug, heading, root, local_ids,
+                  tuple(note for note in notes if note.backlink))
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, problems: Problems) -> str | None:
     try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ManuscriptError(
-            f"not UTF-8: byte {exc.start} is {exc.object[exc.start]:#04x}; save the file as UTF-8",
-            Location(path),
-        ) from exc
+        data = path.read_bytes()
     except OSError as exc:
-        raise ManuscriptError(f"cannot read the chapter: {exc.strerror}", Location(path)) from exc
+        problems.error(f"cannot read the file: {exc.strerror}", Location(path))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(f"not UTF-8: byte {exc.start} is {data[exc.start]:#04x}; save the file as UTF-8",
+                       Location(path, line, column))
+        return None
+
+
+def _warn_unlisted_chapters(meta: BookMeta, problems: Problems) -> None:
+    listed = {path.resolve() for path in meta.chapter_files}
+    for path in sorted((meta.root / "chapters").glob("*.md")):
+        if path.resolve() not in listed:
+            problems.warning("this chapter file is not listed in book.toml's chapters and is left "
+                             "out; add it to the list or move it elsewhere", Location(path))
 
 
 def _prefix_ids(root: etree._Element, chapter_slug: str) -> dict[str, str]:
@@ -162,7 +207,7 @@ def _prefix_ids(root: etree._Element, chapter_slug: str) -> dict[str, str]:
     return renamed
 
 
-def _resolve_links(drafts: list[_Draft]) -> None:
+def _resolve_links(drafts: list[_Draft], problems: Problems) -> None:
     """Point `#anchor` and `chapter.md#anchor` links at book-wide ids.
 
     An anchor is looked up in its own chapter first, then in the others; a link
@@ -172,7 +217,11 @@ def _resolve_links(drafts: list[_Draft]) -> None:
     for draft in drafts:
         for element in draft.root.iter("a"):
             href = element.get("href") or ""
-            target = _link_target(href, draft, drafts, by_file)
+            try:
+                target = _link_target(href, draft, drafts, by_file)
+            except ManuscriptError as exc:
+                problems.items.extend(exc.diagnostics)
+                continue
             if target is not None:
                 element.set("href", f"#{target}")
 
@@ -272,18 +321,20 @@ def _extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Not
     return tuple(notes)
 
 
-def _body_parts(root: etree._Element, path: Path, text: str) -> list[BodyPart]:
+def _body_parts(root: etree._Element, path: Path, text: str, problems: Problems) -> list[BodyPart]:
     """Split the chapter at its part markers: markup, table, markup, note call…"""
     for element in list(root.iter("div")):
         name = element.get("data-placeholder")
         if name is None:
             continue
         if name not in KNOWN_PLACEHOLDERS:
-            raise ManuscriptError(
+            problems.error(
                 f"unknown placeholder [[{name}]]; known: "
                 + ", ".join(f"[[{known}]]" for known in sorted(KNOWN_PLACEHOLDERS)),
                 _line_of(path, text, f"[[{name}]]"),
             )
+            _drop(element)
+            continue
         _mark_part(element, name)
     pieces = _PART_PATTERN.split(_inner_xml(root).strip())
     parts = [BodyPart("markup", pieces[0])]
@@ -300,12 +351,12 @@ def _line_of(path: Path, text: str, needle: str) -> Location:
     return Location(path)
 
 
-def _check_unique_titles(chapters: tuple[Chapter, ...]) -> None:
+def _check_unique_titles(chapters: tuple[Chapter, ...], problems: Problems) -> None:
     seen: dict[str, Chapter] = {}
     for chapter in chapters:
         key = slugify(chapter.title_text)
         if key in seen:
-            raise ManuscriptError(
+            problems.error(
                 f"two chapters have the same title {chapter.title_text!r} "
                 f"(also in {seen[key].source.name}); give each chapter its own title",
                 Location(chapter.source, 1, 1),
@@ -313,20 +364,24 @@ def _check_unique_titles(chapters: tuple[Chapter, ...]) -> None:
         seen[key] = chapter
 
 
-def _load_toml(path: Path) -> dict[str, Any] | None:
+def _load_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
     if not path.is_file():
         return None
+    text = _read_text(path, problems)
+    if text is None:
+        return None
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+), column (\d+)", str(exc))
         where = Location(path, int(found[1]), int(found[2])) if found else Location(path)
-        raise ManuscriptError(f"not valid TOML: {exc}", where) from exc
+        problems.error(f"not valid TOML: {re.sub(r' [(]at .*[)]$', '', str(exc))}", where)
+        return None
 
 
-def read_author_table(path: Path) -> AuthorTable | None:
+def read_author_table(path: Path, problems: Problems) -> AuthorTable | None:
     """book/author.toml: caption, header = [label, value], [[rows]] label/value."""
-    data = _load_toml(path)
+    data = _load_toml(path, problems)
     if data is None:
         return None
     try:
@@ -335,17 +390,15 @@ def read_author_table(path: Path) -> AuthorTable | None:
         if len(header) != 2 or not rows:
             raise ValueError
         return AuthorTable(caption=str(data["caption"]), header=(header[0], header[1]), rows=rows)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ManuscriptError(
-            "expected caption = \"…\", header = [\"Label\", \"Value\"] and at least one "
-            "[[rows]] table with label and value",
-            Location(path),
-        ) from exc
+    except (KeyError, TypeError, ValueError):
+        problems.error("expected caption = \"…\", header = [\"Label\", \"Value\"] and at least one "
+                       "[[rows]] table with label and value", Location(path))
+        return None
 
 
-def read_errata(path: Path) -> tuple[Erratum, ...]:
+def read_errata(path: Path, problems: Problems) -> tuple[Erratum, ...]:
     """book/errata.toml: [[fix]] chapter, original, corrected, reason."""
-    data = _load_toml(path)
+    data = _load_toml(path, problems)
     if data is None:
         return ()
     try:
@@ -354,34 +407,29 @@ def read_errata(path: Path) -> tuple[Erratum, ...]:
             for fix in data.get("fix", [])
         )
     except (KeyError, TypeError) as exc:
-        raise ManuscriptError(
-            f"each [[fix]] needs chapter, original, corrected and reason (missing {exc})",
-            Location(path),
-        ) from exc
-
+        problems.error(f"each [[fix]] needs chapter, original, corrected and reason (missing {exc})",
+                       Location(path))
+        return ()
 
 
 def _titled_errata(
-    errata: tuple[Erratum, ...], chapters: tuple[Chapter, ...], path: Path
+    errata: tuple[Erratum, ...], chapters: tuple[Chapter, ...], path: Path, problems: Problems
 ) -> tuple[Erratum, ...]:
     """Name each fix's chapter by its title, for the colophon."""
     titles = {chapter.source.name: chapter.title_text for chapter in chapters}
     for fix in errata:
         if fix.chapter not in titles:
-            raise ManuscriptError(
-                f"a fix names chapter {fix.chapter!r}, which is not in the book; "
-                f"use one of: {', '.join(titles)}",
-                Location(path),
-            )
-    return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata)
+            problems.error(f"a fix names chapter {fix.chapter!r}, which is not in the book; "
+                           f"use one of: {', '.join(titles)}", Location(path))
+    return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata if fix.chapter in titles)
 
 
-def read_styles(book_dir: Path) -> tuple[tuple[str, str], ...]:
+def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:
     """The book's base, EPUB and print sheets; the project's defaults for any it lacks."""
     sheets = []
     for name in STYLE_SHEETS:
         path = book_dir / STYLES_DIR / name
         if not path.is_file():
             path = DEFAULT_STYLES / name
-        sheets.append((name, _read_text(path)))
+        sheets.append((name, _read_text(path, problems) or ""))
     return tuple(sheets)

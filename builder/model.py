@@ -137,12 +137,30 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class BookImage:
+    """An image file the chapters show, checked, under the name both editions use."""
+
+    source: Path
+    href: str  # "images/<name>"
+    media_type: str
+    data: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Book:
     meta: BookMeta
     chapters: tuple[Chapter, ...]
     author_table: AuthorTable | None
     errata: tuple[Erratum, ...]
     styles: tuple[tuple[str, str], ...] = ()  # (file name, CSS text), read from styles/
+    images: tuple[BookImage, ...] = ()  # one per distinct file the chapters show
+    cover: BookImage | None = None  # book/cover.png or .jpg; None: the builder draws one
+
+    @property
+    def cover_href(self) -> str:
+        return self.cover.href if self.cover else "images/cover.png"
     warnings: tuple[Diagnostic, ...] = ()
 
 

@@ -65,8 +65,10 @@ def build(
     outputs: dict[str, bytes] = {}
 
     resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
+    resources.update({image.href: image.data for image in book.images})
     # Everything the layout reads: the HTML, the styles, and the code that lays it out.
-    key = cache_key(print_html, *(css for _, css in book.styles), __version__, _weasyprint_version())
+    key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
+                    __version__, _weasyprint_version())
     page_map = load_cached(meta.root, key) if "pdf" not in wanted else None
     if page_map is None:
         from builder.pdf import layout, write_pdf
@@ -85,7 +87,8 @@ def build(
         from builder.epub import write_epub
 
         documents = render_epub(book, page_map)
-        outputs[f"{meta.slug}.epub"] = write_epub(book, documents, page_map, render_cover(meta), built_at)
+        drawn_cover = b"" if book.cover else render_cover(meta)
+        outputs[f"{meta.slug}.epub"] = write_epub(book, documents, page_map, drawn_cover, built_at)
         clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))

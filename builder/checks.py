@@ -1,0 +1,150 @@
+"""Manuscript checks: a chapter's text and parsed tree -> problems, all at once.
+
+In: the chapter's path, its text and the tree Python-Markdown and lxml made of
+it. Out: Diagnostics added to a Problems collector, each naming the file, line
+and column where the mistake is and what to do about it. Checks never stop at
+the first problem, so `builder check` lists everything in one run; unsafe
+markup is also removed from the tree, so no later stage ever sees it.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from lxml import etree
+
+from builder.errors import Location, Problems
+
+# C0 controls (but tab, newline, carriage return), DEL and the non-characters: not allowed in XML.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+FORBIDDEN_ELEMENTS = frozenset({"script", "iframe", "frame", "frameset", "object", "embed", "applet",
+                                "base", "form"})
+URL_ATTRIBUTES = ("href", "src", "action", "formaction", "poster", "data", "xlink:href")
+UNDEFINED_FOOTNOTE = re.compile(r"\[\^([^\]\s]+)\]")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def locate(path: Path, text: str, *needles: str) -> Location:
+    """The first place where any of *needles* occurs (case-insensitive), or the file."""
+    lowered = text.lower()
+    found = [i for i in (lowered.find(n.lower()) for n in needles if n) if i >= 0]
+    if not found:
+        return Location(path)
+    return Location(path, *line_and_column(text, min(found)))
+
+
+def clean_characters(path: Path, text: str, problems: Problems) -> str:
+    """Report characters XML cannot carry; return the text without them so the
+    other checks can still run."""
+    for match in CONTROL_CHARACTERS.finditer(text):
+        problems.error(
+            f"control character U+{ord(match.group()):04X} is not allowed in a book; delete it",
+            Location(path, *line_and_column(text, match.start())),
+        )
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
+    """Scripts, frames, event handlers and javascript: URLs have no place in a book."""
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower()
+        if tag in FORBIDDEN_ELEMENTS:
+            problems.error(f"<{tag}> is not allowed in a book (EPUB readers and printers refuse "
+                           "active content); remove it", locate(path, text, f"<{tag}"))
+            _remove_keeping_tail(element)
+            continue
+        for name, value in [(str(k), str(v)) for k, v in element.attrib.items()]:
+            if name.lower().startswith("on"):
+                problems.error(f"event handler {name}=\"…\" on <{tag}> is not allowed in a book; "
+                               "remove the attribute", locate(path, text, f"{name}="))
+                del element.attrib[name]
+            elif name.lower() in URL_ATTRIBUTES and re.match(r"\s*(javascript|vbscript):", value, re.I):
+                problems.error(f"{name}=\"{value[:40]}\" is a script URL; link to a chapter or "
+                               "a web page instead", locate(path, text, value[:40]))
+                del element.attrib[name]
+
+
+def _remove_keeping_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    previous = element.getprevious()
+    if element.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def report_repaired_html(path: Path, text: str, raw_blocks: Iterable[str], problems: Problems) -> None:
+    """Raw HTML blocks that are not well-formed XHTML are repaired by the HTML
+    parser; say so, with the line, because the repair may not be what was meant."""
+    for block in raw_blocks:
+        stripped = block.strip()
+        if "\n" not in stripped and not re.match(r"^<(\w+)[^>]*>.*</\1>$", stripped, re.S):
+            continue  # an inline fragment, such as an opening <span>: checked as part of its paragraph
+        try:
+            etree.fromstring(f"<div>{_numeric_entities(stripped)}</div>".encode())
+        except etree.XMLSyntaxError as exc:
+            problems.warning(
+                f"raw HTML is not well-formed XHTML ({exc.msg.split(',')[0]}); it was repaired; "
+                "check the result or close every tag",
+                locate(path, text, stripped.splitlines()[0][:60]),
+            )
+
+
+def _numeric_entities(markup: str) -> str:
+    def numeric(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _XML_ENTITIES or name not in html.entities.name2codepoint:
+            return match.group()
+        return f"&#{html.entities.name2codepoint[name]};"
+
+    return re.sub(r"&([A-Za-z][A-Za-z0-9]*);", numeric, markup)
+
+
+def check_heading_levels(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
+    """Warn where a heading skips a level (## then ####): readers' outlines break."""
+    previous = 1
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        level = int(heading.tag[1])
+        if level > previous + 1:
+            title = " ".join(str(heading.xpath("string()")).split())
+            problems.warning(
+                f"heading level skips from h{previous} to h{level} ({title!r}); use "
+                f"{'#' * (previous + 1)} for it", locate(path, text, title[:40]),
+            )
+        previous = level
+
+
+def check_duplicate_ids(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
+    seen: set[str] = set()
+    for element in root.iter():
+        identifier = element.get("id") if isinstance(element.tag, str) else None
+        if not identifier:
+            continue
+        if identifier in seen:
+            problems.error(f"the id {identifier!r} is used twice in this chapter; ids must be unique",
+                           locate(path, text, "{#" + identifier, f'id="{identifier}"', identifier))
+        seen.add(identifier)
+
+
+def check_footnotes(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
+    """A `[^label]` left as text was never defined (Python-Markdown leaves it as is)."""
+    for element in root.iter():
+        for piece in (element.text, element.tail) if isinstance(element.tag, str) else ():
+            for match in UNDEFINED_FOOTNOTE.finditer(piece or ""):
+                problems.error(f"footnote [^{match.group(1)}] is referenced but never defined; add "
+                               f"a line `[^{match.group(1)}]: the note's text`",
+                               locate(path, text, match.group()))

@@ -1,0 +1,145 @@
+"""Images: the `<img>` elements of a chapter -> checked files the editions carry.
+
+In: a chapter's tree, its path and text, the book folder. Out: a BookImage per
+distinct file (bytes, media type, pixel size), with every `src` rewritten to
+the one name both editions use, `images/<name>`; the EPUB stores the file
+under that name and the PDF's URL fetcher serves it from memory. Problems
+(missing file, not an image, too large, outside the book, remote, no alt text)
+are reported with the line where the image is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from builder.checks import locate
+from builder.config import slugify
+from builder.errors import Location, Problems
+from builder.model import BookImage
+
+MAX_IMAGE_BYTES = 20_000_000
+MAX_IMAGE_PIXELS = 50_000_000
+# The raster formats every EPUB 3 reading system must show, and SVG.
+MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
+              "image/svg+xml": "svg"}
+
+
+def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Path,
+                   problems: Problems, found: dict[Path, BookImage]) -> None:
+    """Check every image of the chapter and point its src at the shared name."""
+    for image in root.iter("img"):
+        src = (image.get("src") or "").strip()
+        where = locate(chapter, text, f"({src}", f'"{src}"', src) if src else locate(chapter, text, "<img")
+        alt = image.get("alt")
+        if alt is None or not alt.strip():
+            problems.error(f"the image {src!r} has no alt text; describe it: ![what it shows]({src})", where)
+        if not src:
+            problems.error("an image without a src; give the file name", where)
+            continue
+        if urlsplit(src).scheme:
+            problems.error(f"{src!r} is not in the book folder; the builder fetches nothing from the "
+                           "network: download the image into the book and link to it there", where)
+            continue
+        path = _resolve(chapter, book_root, unquote(urlsplit(src).path))
+        if path is None:
+            problems.error(f"image {src!r} not found next to the chapter or in the book folder", where)
+            continue
+        if not path.is_relative_to(book_root.resolve()):
+            problems.error(f"image {src!r} is outside the book folder; copy it into the book", where)
+            continue
+        if path not in found:
+            loaded = _load(path, src, where, problems)
+            if loaded is None:
+                continue
+            found[path] = loaded
+        image.set("src", found[path].href)
+
+
+COVER_NAMES = ("cover.png", "cover.jpg", "cover.jpeg")
+COVER_MIN_LONG_SIDE = 1600
+
+
+def read_cover(book_root: Path, problems: Problems) -> BookImage | None:
+    """book/cover.png (or .jpg): the author's own cover, checked like any image."""
+    for name in COVER_NAMES:
+        path = book_root / "book" / name
+        if path.is_file():
+            where = Location(path)
+            image = _load(path, name, where, problems)
+            if image is None:
+                return None
+            if image.media_type not in ("image/png", "image/jpeg"):
+                problems.error("the cover must be a PNG or JPEG file", where)
+                return None
+            if max(image.width, image.height) < COVER_MIN_LONG_SIDE:
+                problems.warning(f"the cover is {image.width} × {image.height} px; stores want at "
+                                 f"least {COVER_MIN_LONG_SIDE} px on the long side", where)
+            extension = EXTENSIONS[image.media_type]
+            return BookImage(path, f"images/cover.{extension}", image.media_type, image.data,
+                             image.width, image.height)
+    return None
+
+
+def _resolve(chapter: Path, book_root: Path, src: str) -> Path | None:
+    for base in (chapter.parent, book_root):
+        candidate = base / src
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _load(path: Path, src: str, where: Location, problems: Problems) -> BookImage | None:
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        problems.error(f"image {src!r} is {size / 1e6:.1f} MB; the limit is {MAX_IMAGE_BYTES / 1e6:.0f} MB "
+                       "(reading systems choke on larger files): make it smaller", where)
+        return None
+    data = path.read_bytes()
+    kind = _identify(data)
+    if kind is None:
+        problems.error(f"{src!r} is not an image EPUB readers can show (PNG, JPEG, GIF, WebP or SVG)",
+                       where)
+        return None
+    media_type, width, height = kind
+    if width * height > MAX_IMAGE_PIXELS:
+        problems.error(f"image {src!r} is {width} × {height} pixels; the limit is "
+                       f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: scale it down", where)
+        return None
+    digest = hashlib.sha256(data).hexdigest()[:8]
+    name = f"{slugify(path.stem)}-{digest}.{EXTENSIONS[media_type]}"
+    return BookImage(path, f"images/{name}", media_type, data, width, height)
+
+
+def _identify(data: bytes) -> tuple[str, int, int] | None:
+    """(media type, width, height), or None when the bytes are no image we carry."""
+    head = data[:1024].lstrip()
+    if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
+        try:
+            root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            return None
+        if etree.QName(root).localname != "svg":
+            return None
+        return "image/svg+xml", _svg_length(root.get("width")), _svg_length(root.get("height"))
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.verify()
+            kind = MEDIA_TYPES.get(picture.format or "")
+            return (kind, picture.width, picture.height) if kind else None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _svg_length(value: str | None) -> int:
+    try:
+        return int(float((value or "0").rstrip("px")))
+    except ValueError:
+        return 0
