@@ -18,7 +18,7 @@ SOURCES  := $(shell find $(BOOK_DIR)/book $(BOOK_DIR)/chapters $(BOOK_DIR)/style
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP    := $(VENV)/.test-installed
 
-.PHONY: book epub pdf test lint preview clean distclean
+.PHONY: book epub pdf test lint preview fuzz bench check clean distclean
 
 book: $(EPUB) $(PDF)
 epub: $(EPUB)
@@ -45,6 +45,18 @@ test: $(TEST_STAMP)
 	$(PY) -m ruff check builder tests
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+# Every manuscript problem at once, as file:line:col: level: message.
+check: $(RUNTIME_STAMP)
+	$(PY) -m builder check $(BOOK_DIR)
+
+# A long property-based run over random manuscripts (make test runs a short, seeded one).
+fuzz: $(TEST_STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(PY) -m pytest -q tests/test_fuzz.py
+
+# Speed and memory side by side with Pandoc and bare WeasyPrint (not part of make test).
+bench: $(TEST_STAMP)
+	bash bench/run.sh
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check builder tests

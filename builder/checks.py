@@ -61,7 +61,7 @@ def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: 
         if tag in FORBIDDEN_ELEMENTS:
             problems.error(f"<{tag}> is not allowed in a book (EPUB readers and printers refuse "
                            "active content); remove it", locate(path, text, f"<{tag}"))
-            _remove_keeping_tail(element)
+            remove_element(element)
             continue
         for name, value in [(str(k), str(v)) for k, v in element.attrib.items()]:
             if name.lower().startswith("on"):
@@ -74,7 +74,8 @@ def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: 
                 del element.attrib[name]
 
 
-def _remove_keeping_tail(element: etree._Element) -> None:
+def remove_element(element: etree._Element) -> None:
+    """Remove *element*, keeping the text that follows it in place."""
     parent = element.getparent()
     if parent is None:
         return

@@ -1,6 +1,7 @@
 """The command line: argv -> a build or a check, and an exit code.
 
-In: `build [--epub] [--pdf] [--out DIR] [BOOK_DIR]`, `--version`, `--debug`.
+In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
+`check [BOOK_DIR]`, `--version`, `--debug`.
 Out: progress lines and warnings on stderr; a mistake in the book prints one
 `file:line:col: error: message` per problem and exits non-zero, with no
 traceback unless --debug is given.
@@ -16,7 +17,7 @@ from typing import TextIO
 
 from builder import NAME, __version__
 from builder.config import PDF_VARIANTS
-from builder.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError
+from builder.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -38,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=None,
                        help="PDF flavour (default pdf/ua-1, tagged; pdf/a-3u or pdf/a-4 for archives)")
     build.add_argument("--quiet", action="store_true", help="no progress lines")
+    check = commands.add_parser(
+        "check", help="check the book without building: every problem, as file:line:col: level: message")
+    check.add_argument("book_dir", nargs="?", default=".", type=Path, metavar="BOOK_DIR")
     return top
 
 
@@ -45,7 +49,7 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
     err = stderr or sys.stderr
     args = parser().parse_args(argv)
     try:
-        return _build(args, err)
+        return _check(args, err) if args.command == "check" else _build(args, err)
     except BuilderError as exc:
         if args.debug:
             traceback.print_exc(file=err)
@@ -60,6 +64,19 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
         print(f"{NAME}: internal error: {exc!r}; dist/ was left as it was. "
               "Run again with --debug and report the traceback.", file=err)
         return EXIT_INTERNAL
+
+
+def _check(args: argparse.Namespace, err: TextIO) -> int:
+    from builder.pipeline import check
+
+    found = check(args.book_dir)
+    for diagnostic in found:
+        print(diagnostic, file=err)
+    errors = sum(d.level == "error" for d in found)
+    warnings = len(found) - errors
+    print(f"{NAME}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+          file=err)
+    return EXIT_INPUT if errors else 0
 
 
 def _build(args: argparse.Namespace, err: TextIO) -> int:

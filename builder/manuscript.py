@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,7 @@ class _Draft:
             source=self.path,
             slug=self.slug,
             title_html=_inner_xml(self.heading),
+            title_toc_html=_inner_xml(_without_links(self.heading)),
             title_text=" ".join(str(self.heading.xpath("string()")).split()),
             body=tuple(_body_parts(self.root, self.path, self.text, problems)),
             notes=self.notes,
@@ -156,6 +158,10 @@ def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, book_r
         problems.error("no chapter heading; start the chapter with a line like `# Chapter title`",
                        Location(path, 1, 1))
         return None
+    for call in heading.findall(".//sup[a]"):
+        problems.error("a footnote in a chapter title cannot be placed; move it into the text",
+                       checks.locate(path, text, "[^"))
+        checks.remove_element(call)
     checks.check_heading_levels(path, text, root, problems)
     checks.check_duplicate_ids(path, text, root, problems)
     checks.check_footnotes(path, text, root, problems)
@@ -253,6 +259,16 @@ def _link_target(
     )
 
 
+def _without_links(heading: etree._Element) -> etree._Element:
+    """A copy of the heading fit to stand inside a link: no links, no ids."""
+    copy = deepcopy(heading)
+    etree.strip_tags(copy, "a")
+    for element in copy.iter():
+        if "id" in element.attrib:
+            del element.attrib["id"]
+    return copy
+
+
 def _inner_xml(element: etree._Element) -> str:
     """The element's content as XML: its text, then its children with their tails."""
     return escape(element.text or "") + "".join(
@@ -276,19 +292,6 @@ def _mark_part(element: etree._Element, kind: str, ref: str = "", anchor: str = 
     parent.replace(element, marker)
 
 
-def _drop(element: etree._Element) -> None:
-    """Remove *element* but keep its tail text in place."""
-    parent = element.getparent()
-    assert parent is not None
-    previous = element.getprevious()
-    if element.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
-
 def _extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Note, ...]:
     """Take Python-Markdown's footnotes out of the flow: the notes become data,
     each call a part marker, so the template places them per edition (pop-up
@@ -307,7 +310,7 @@ def _extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Not
     notes = []
     for number, item in enumerate(container.iter("li"), start=1):
         for backlink in item.findall(".//a[@class='footnote-backref']"):
-            _drop(backlink)
+            checks.remove_element(backlink)
         paragraphs = [child for child in item if child.tag == "p"]
         note_id = item.get("id") or ""
         notes.append(Note(
@@ -317,7 +320,7 @@ def _extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Not
             block_xhtml="".join(etree.tostring(c, encoding="unicode").strip() for c in item),
             inline_xhtml="<br/>".join(_inner_xml(p).strip() for p in paragraphs) or _inner_xml(item),
         ))
-    _drop(container)
+    checks.remove_element(container)
     return tuple(notes)
 
 
@@ -333,7 +336,7 @@ def _body_parts(root: etree._Element, path: Path, text: str, problems: Problems)
                 + ", ".join(f"[[{known}]]" for known in sorted(KNOWN_PLACEHOLDERS)),
                 _line_of(path, text, f"[[{name}]]"),
             )
-            _drop(element)
+            checks.remove_element(element)
             continue
         _mark_part(element, name)
     pieces = _PART_PATTERN.split(_inner_xml(root).strip())

@@ -123,7 +123,8 @@ class Chapter:
     number: int
     source: Path
     slug: str  # also the chapter's element id and its EPUB file stem
-    title_html: str
+    title_html: str  # for the chapter's own heading
+    title_toc_html: str  # the same without links or ids: for contents entries, which are links
     title_text: str
     body: tuple[BodyPart, ...]
     notes: tuple[Note, ...] = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,8 @@ from builder.fetch import BookFetcher, RefusedURL
 from builder.model import Book, Diagnostic
 
 DEFAULT_VARIANT = "pdf/ua-1"
+# Style sheet messages: stylecheck reports them per file, with their line.
+_CSS_MESSAGE = re.compile(r"^(Ignored `|Error: ).* at \d+:\d+")
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DC = "http://purl.org/dc/elements/1.1/"
 
@@ -39,7 +42,7 @@ class _Collector(logging.Handler):
 
 
 @contextmanager
-def _weasyprint_warnings() -> Iterator[_Collector]:
+def weasyprint_messages() -> Iterator[_Collector]:
     logger = logging.getLogger("weasyprint")
     collector = _Collector()
     previous = logger.propagate
@@ -58,20 +61,21 @@ def layout(
     """Lay the print edition out once; the PDF and the EPUB's page map both use it."""
     root = book.meta.root.resolve()
     fetcher = BookFetcher(root, resources)
-    with _weasyprint_warnings() as collected:
+    with weasyprint_messages() as collected:
         try:
             html = HTML(string=print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
             document = html.render()
         except RefusedURL as exc:
             raise RenderError(str(exc.args[0]), Location(root)) from exc
-    return document, [_diagnostic(root, record) for record in collected.records]
+    return document, [_diagnostic(root, record) for record in collected.records
+                      if not _CSS_MESSAGE.match(record.getMessage())]
 
 
 def write_pdf(
     book: Book, document: Document, built_at: dt.datetime, variant: str = DEFAULT_VARIANT
 ) -> bytes:
     _stamp_metadata(document, book.meta.language, built_at)
-    with _weasyprint_warnings():
+    with weasyprint_messages():
         # The identifier is a hash of the content: same input, same bytes.
         data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
     if not isinstance(data, bytes):

@@ -19,6 +19,7 @@ from pathlib import Path
 from builder import __version__
 from builder.config import load_config
 from builder.cover import render_cover
+from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.manuscript import read_book
 from builder.model import BookMeta, Diagnostic
 from builder.output import write_atomically
@@ -72,7 +73,12 @@ def build(
     page_map = load_cached(meta.root, key) if "pdf" not in wanted else None
     if page_map is None:
         from builder.pdf import layout, write_pdf
+        from builder.stylecheck import check_styles
 
+        style_problems = Problems()
+        check_styles(book, style_problems)
+        style_problems.raise_if_errors(ManuscriptError)
+        warnings += style_problems.warnings
         document, layout_warnings = layout(book, print_html, resources)
         warnings += layout_warnings
         page_map = make_page_map(document, book.chapters[0].slug)
@@ -99,6 +105,23 @@ def _weasyprint_version() -> str:
     from importlib.metadata import version
 
     return version("weasyprint")
+
+
+def check(book_dir: Path) -> list[Diagnostic]:
+    """Every problem the book has, without building: config, chapters, styles."""
+    from builder.stylecheck import check_styles
+
+    try:
+        meta = load_config(book_dir)
+    except BuilderError as exc:
+        return list(exc.diagnostics)
+    problems = Problems()
+    try:
+        book = read_book(meta, problems)
+    except ManuscriptError:
+        return problems.items
+    check_styles(book, problems)
+    return problems.items
 
 
 def build_time(meta: BookMeta) -> dt.datetime:

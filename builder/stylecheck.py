@@ -1,0 +1,100 @@
+"""Style checks: the book's style sheets -> problems with file, line and column.
+
+In: the Book's style sheets (the book's own or the project's defaults). Out:
+Diagnostics in a Problems collector. WeasyPrint's own CSS messages ("Ignored
+`colr: red` at 3:5, unknown property") are caught per sheet, so each names its
+file; an @font-face whose src points at a missing file is an error (WeasyPrint
+would silently fall back to another face).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import tinycss2
+
+from builder.errors import Location, Problems
+from builder.manuscript import DEFAULT_STYLES, STYLES_DIR
+from builder.model import Book
+
+# The sheets WeasyPrint reads (epub.css is for e-readers, checked for syntax only).
+PRINT_SHEETS = ("base.css", "print.css")
+_POSITION = re.compile(r"^(?P<message>.*?) at (?P<line>\d+):(?P<column>\d+)\.?(?P<rest>.*)$")
+
+
+def style_path(book_root: Path, name: str) -> Path:
+    own = book_root / STYLES_DIR / name
+    return own if own.is_file() else DEFAULT_STYLES / name
+
+
+def check_styles(book: Book, problems: Problems) -> None:
+    for name, css in book.styles:
+        path = style_path(book.meta.root, name)
+        _check_syntax(path, css, problems)
+        _check_font_faces(path, css, book.meta.root, problems)
+        if name in PRINT_SHEETS:
+            _check_with_weasyprint(path, css, book.meta.root, problems)
+
+
+def _check_syntax(path: Path, css: str, problems: Problems) -> None:
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "error":
+            problems.error(f"CSS syntax error: {rule.message}", Location(path, rule.source_line,
+                                                                          rule.source_column))
+
+
+def _check_font_faces(path: Path, css: str, book_root: Path, problems: Problems) -> None:
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or rule.content is None:
+            continue
+        for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                          skip_whitespace=True):
+            if declaration.type != "declaration" or declaration.lower_name != "src":
+                continue
+            for token in declaration.value:
+                url = _url_of(token)
+                if url is None or re.match(r"^[a-z]+:", url):
+                    continue
+                target = (path.parent / url).resolve()
+                if not target.is_file() or not target.is_relative_to(book_root.resolve()):
+                    problems.error(f"@font-face src url({url}) points at no file in the book; put "
+                                   "the font file there or fix the path",
+                                   Location(path, token.source_line, token.source_column))
+
+
+def _url_of(token: object) -> str | None:
+    if getattr(token, "type", None) == "url":
+        return str(getattr(token, "value", ""))
+    if getattr(token, "type", None) == "function" and getattr(token, "lower_name", "") == "url":
+        strings = [a for a in getattr(token, "arguments", []) if getattr(a, "type", "") == "string"]
+        return str(strings[0].value) if strings else None
+    return None
+
+
+def _check_with_weasyprint(path: Path, css: str, book_root: Path, problems: Problems) -> None:
+    from weasyprint import CSS
+
+    from builder.fetch import BookFetcher, RefusedURL
+    from builder.pdf import weasyprint_messages
+
+    with weasyprint_messages() as collected:
+        try:
+            CSS(string=css, base_url=path.resolve().as_uri(), url_fetcher=BookFetcher(book_root))
+        except RefusedURL as exc:
+            problems.error(str(exc.args[0]), Location(path))
+        except Exception as exc:  # WeasyPrint raises on a few unrecoverable sheets
+            problems.error(f"the style sheet cannot be read: {exc}", Location(path))
+    records = collected.records
+    syntax_reported = any(d.level == "error" and d.path == path for d in problems.items)
+    for record in records:
+        message = record.getMessage()
+        if syntax_reported and message.startswith("Error:"):
+            continue  # tinycss2 has named this syntax error already
+        found = _POSITION.match(message)
+        where = Location(path, int(found["line"]), int(found["column"])) if found else Location(path)
+        text = (found["message"] + found["rest"]) if found else message
+        if text.startswith("Error:"):
+            problems.error(f"CSS: {text.removeprefix('Error:').strip()}", where)
+        else:
+            problems.warning(f"CSS: {text}", where)

@@ -1,0 +1,92 @@
+"""Random manuscripts either build into a valid EPUB and a PDF that opens, or
+fail with one of the builder's own clear errors; never a crash.
+
+Seeded and bounded for CI (FUZZ_EXAMPLES, default 30); `make fuzz` runs long."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from pypdf import PdfReader
+
+from builder.errors import BuilderError
+from builder.pipeline import build
+from tests.helpers import epubcheck
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+ODD_TEXT = ["\u200f", "\u202e", "e\u0301", "👩‍👩‍👧", "\x00", "&#xD800;", "&#0;", "&nbsp;", "&bogus;",
+            "ﬁ", "\u00ad", "“", "'", '"', "--", "...", "<", ">", "&", "*", "_", "`", "\\", "[", "]"]
+RAW_HTML = ["<div>open", "</p>", "<b><i>crossed</b></i>", "<figure><img src=x.png></figure>",
+            "<center>old</center>", "<br>", "<table><tr><td>cell</table>", "<span title=unquoted>x</span>",
+            "<p onclick=x>handler</p>", "<script>x</script>", "<!-- comment -->", "<svg><circle r=1/></svg>",
+            "<a href=javascript:x>js</a>", "<aside>note</aside>", "&#x1F600;", "<math><mi>x</mi></math>"]
+
+words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+inline = st.one_of(
+    words,
+    st.sampled_from(ODD_TEXT),
+    words.map(lambda w: f"*{w}*"),
+    words.map(lambda w: f"**{w}**"),
+    words.map(lambda w: f"[{w}](#{w})"),
+    words.map(lambda w: f"[{w}](https://example.org/{w})"),
+    st.sampled_from(RAW_HTML),
+    st.sampled_from(["[^1]", "[^a]"]),
+)
+line = st.lists(inline, min_size=1, max_size=8).map(" ".join)
+block = st.one_of(
+    line,
+    line.map(lambda t: f"## {t}"),
+    line.map(lambda t: f"### {t}"),
+    st.lists(line, min_size=1, max_size=4).map(lambda items: "\n".join(f"- {i}" for i in items)),
+    st.lists(line, min_size=1, max_size=3).map(lambda items: "\n".join(f"{n}. {i}" for n, i in
+                                                                       enumerate(items, 1))),
+    st.tuples(line, line).map(lambda c: f"| A | B |\n|---|---|\n| {c[0]} | {c[1]} |"),
+    line.map(lambda t: f"[^1]: {t}"),
+    line.map(lambda t: f"> {t}"),
+    st.sampled_from(RAW_HTML),
+    st.just("[[author-table]]"),
+)
+chapter = st.tuples(line, st.lists(block, min_size=0, max_size=8)).map(
+    lambda c: f"# {c[0]}\n\n" + "\n\n".join(c[1]) + "\n")
+sample = {"checked": 0}
+
+
+def _write_book(root: Path, chapters: list[str]) -> None:
+    (root / "book").mkdir(parents=True)
+    (root / "chapters").mkdir()
+    (root / "book" / "book.toml").write_text(
+        'title = "Fuzz"\nauthors = ["Hypothesis"]\nlanguage = "en"\ndate = 2024-01-01\n')
+    for number, text in enumerate(chapters, start=1):
+        (root / "chapters" / f"{number:02d}-c.md").write_text(text, encoding="utf-8")
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(chapter, min_size=1, max_size=3))
+def test_random_manuscripts_build_or_fail_clearly(chapters: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "book"
+        _write_book(root, chapters)
+        try:
+            result = build(root, root / "dist")
+        except BuilderError as exc:
+            assert str(exc) and all(d.message for d in exc.diagnostics)
+            assert not (root / "dist").exists() or not list((root / "dist").iterdir())
+            return
+        epub, pdf = sorted(result.files)
+        with zipfile.ZipFile(epub) as archive:
+            for name in archive.namelist():
+                if name.endswith((".xhtml", ".opf", ".ncx")):
+                    etree.fromstring(archive.read(name))  # strict XML: raises if malformed
+        assert len(PdfReader(io.BytesIO(pdf.read_bytes())).pages) >= 1
+        if sample["checked"] < 3:  # EPUBCheck on a sample: it costs seconds a run
+            sample["checked"] += 1
+            messages = epubcheck(epub)
+            assert messages == [], [f"{m['ID']}: {m['message']}" for m in messages] + chapters
