@@ -96,13 +96,25 @@ def report_repaired_html(path: Path, text: str, raw_blocks: Iterable[str], probl
         if "\n" not in stripped and not re.match(r"^<(\w+)[^>]*>.*</\1>$", stripped, re.S):
             continue  # an inline fragment, such as an opening <span>: checked as part of its paragraph
         try:
-            etree.fromstring(f"<div>{_numeric_entities(stripped)}</div>".encode())
+            etree.fromstring(f"<div>{_as_xml(stripped)}</div>".encode())
         except etree.XMLSyntaxError as exc:
             problems.warning(
                 f"raw HTML is not well-formed XHTML ({exc.msg.split(',')[0]}); it was repaired; "
                 "check the result or close every tag",
                 locate(path, text, stripped.splitlines()[0][:60]),
             )
+
+
+_VOID = re.compile(r"<(area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b([^>]*?)\s*/?>", re.I)
+_UNQUOTED = re.compile(r"(\s[\w:-]+)=([^\s\"'=<>`]+)")
+
+
+def _as_xml(markup: str) -> str:
+    """HTML's own liberties (void elements, unquoted attributes, named entities)
+    made XML, so that only real breakage (an unclosed or crossed tag) is reported."""
+    markup = _UNQUOTED.sub(r'\1="\2"', markup)
+    markup = _VOID.sub(lambda m: f"<{m.group(1)}{m.group(2)}/>", markup)
+    return _numeric_entities(markup)
 
 
 def _numeric_entities(markup: str) -> str:

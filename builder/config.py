@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import ConfigError, Location, Problems
-from builder.model import BookMeta, PrintOptions
+from builder.model import BookMeta, PrintOptions, Structure
 
 CONFIG_NAME = Path("book") / "book.toml"
 DEFAULT_CHAPTERS = "chapters/*.md"
@@ -68,13 +68,20 @@ SCHEMA: dict[str, Key] = {
     "description": Key(str, False, "a one-paragraph description"),
     "subjects": Key(list, False, "a list of subject keywords"),
     "chapters": Key((list, str), False, "a list of chapter files, or a glob such as \"chapters/*.md\""),
-    "print": Key(dict, False, "a table of print options: trim"),
+    "chapter_level": Key(int, False, "the heading level that starts a chapter: 1 (#, default) or 2 (##)"),
+    "chapter_titles": Key(dict, False, "a table: chapter file name = the title to use instead"),
+    "toc_depth": Key(int, False, "heading levels in the EPUB nav and PDF bookmarks: 1 (chapters) to 3"),
+    "print_toc_depth": Key(int, False, "heading levels in the printed contents: 1 (chapters, default) or 2"),
+    "notes": Key(str, False, "EPUB footnotes as \"popup\" notes (default) or chapter \"endnotes\""),
+    "print": Key(dict, False, "a table of print options: trim, print_job, pdf_variant, link_urls"),
 }
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "pdf/a-4")
 PRINT_SCHEMA: dict[str, Key] = {
     "trim": Key(str, False, "one of " + ", ".join(TRIM_SIZES) + ", or \"W x H in|mm\""),
     "print_job": Key(bool, False, "true for 3 mm bleed and crop marks (the printer's file)"),
     "pdf_variant": Key(str, False, "one of " + ", ".join(PDF_VARIANTS)),
+    "link_urls": Key(str, False,
+                     "how print shows web links' URLs: \"footnote\" (default), \"after\" or \"none\""),
 }
 
 
@@ -167,6 +174,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
         hint = PRINT_SCHEMA["pdf_variant"].help
         problems.add("print.pdf_variant", f"{variant!r} is not supported; use {hint}")
     chapter_files = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
+    structure = _checked_structure(problems, data, print_table)
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
     problems.raise_if_any()
@@ -187,7 +195,9 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
         subjects=subjects,
         chapter_files=chapter_files,
         slug=slugify(title),
-        print=replace(trim, print_job=print_table.get("print_job", False), pdf_variant=variant),
+        print=replace(trim, print_job=print_table.get("print_job", False), pdf_variant=variant,
+                      link_urls=print_table.get("link_urls", "footnote")),
+        structure=structure,
     )
 
 
@@ -267,6 +277,31 @@ def _checked_trim(problems: _Problems, trim: str) -> PrintOptions:
         return PrintOptions(trim=f"{width}{unit} {height}{unit}", trim_name=f"{width}x{height}{unit}")
     problems.add("print.trim", f"{trim!r} is not a trim size; use {PRINT_SCHEMA['trim'].help}")
     return PrintOptions()
+
+
+def _checked_structure(
+    problems: _Problems, data: dict[str, Any], print_table: dict[str, Any]
+) -> Structure:
+    levels = {"chapter_level": (1, 2), "toc_depth": (1, 3), "print_toc_depth": (1, 2)}
+    for key, (low, high) in levels.items():
+        value = data.get(key, 1)
+        if not low <= value <= high:
+            problems.add(key, f"{value} is out of range; use {low} to {high}")
+    choices = {"notes": ("popup", "endnotes"), "print.link_urls": ("footnote", "after", "none")}
+    for key, allowed in choices.items():
+        table, name = (print_table, key[6:]) if key.startswith("print.") else (data, key)
+        if name in table and table[name] not in allowed:
+            problems.add(key, f"{table[name]!r} is not one of: {', '.join(allowed)}")
+    titles = data.get("chapter_titles", {})
+    if not all(isinstance(v, str) and v.strip() for v in titles.values()):
+        problems.add("chapter_titles", "each entry must be a file name = \"a title\"")
+    return Structure(
+        chapter_level=data.get("chapter_level", 1),
+        toc_depth=data.get("toc_depth", 1),
+        print_toc_depth=data.get("print_toc_depth", 1),
+        notes=data.get("notes", "popup"),
+        chapter_titles=tuple(sorted((str(k), str(v).strip()) for k, v in titles.items())),
+    )
 
 
 def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | str) -> tuple[Path, ...]:

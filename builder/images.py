@@ -59,6 +59,7 @@ def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Pa
                 continue
             found[path] = loaded
         image.set("src", found[path].href)
+        _warn_low_print_resolution(image, found[path], src, where, problems)
 
 
 COVER_NAMES = ("cover.png", "cover.jpg", "cover.jpeg")
@@ -84,6 +85,24 @@ def read_cover(book_root: Path, problems: Problems) -> BookImage | None:
             return BookImage(path, f"images/cover.{extension}", image.media_type, image.data,
                              image.width, image.height)
     return None
+
+
+PRINT_MIN_DPI = 150
+CSS_PX_PER_INCH = 96
+
+
+def _warn_low_print_resolution(image: etree._Element, found: BookImage, src: str, where: Location,
+                               problems: Problems) -> None:
+    """Print shows an image at 300 dpi unless a width asks for more room: then say
+    when it would print under 150 dpi (it would look soft)."""
+    width = image.get("width")
+    if not width or not width.isdigit() or not found.width or int(width) == 0:
+        return
+    dpi = found.width / (int(width) / CSS_PX_PER_INCH)
+    if dpi < PRINT_MIN_DPI:
+        problems.warning(f"image {src!r} prints at {dpi:.0f} dpi at width {width} (under "
+                         f"{PRINT_MIN_DPI}: it will look soft); use a larger image or a smaller width",
+                         where)
 
 
 def _resolve(chapter: Path, book_root: Path, src: str) -> Path | None:

@@ -21,7 +21,7 @@ import markdown
 from lxml import etree
 from lxml import html as lxml_html
 
-from builder import checks
+from builder import checks, legacy
 from builder.config import slugify
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import collect_images, read_cover
@@ -35,6 +35,8 @@ from builder.model import (
     Chapter,
     Erratum,
     Note,
+    Section,
+    Structure,
     TableRow,
 )
 
@@ -47,6 +49,8 @@ ERRATA_FILE = Path("book") / "errata.toml"
 KNOWN_PLACEHOLDERS = {"author-table"}
 
 MARKDOWN_EXTENSIONS: list[Any] = [
+    "fenced_code",
+    "codehilite",
     "tables",
     "footnotes",
     "attr_list",
@@ -60,6 +64,8 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     # Colons in ids are legal HTML but awkward in CSS and XML tools.
     "footnotes": {"SEPARATOR": "-", "BACKLINK_TITLE": "Back to reference %d"},
     "toc": {"permalink": False},
+    # Pygments marks tokens with short classes; styles/base.css colours them.
+    "codehilite": {"css_class": "codehilite", "guess_lang": False, "use_pygments": True},
 }
 
 
@@ -80,7 +86,7 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     drafts = [
         draft
         for number, path in enumerate(meta.chapter_files, start=1)
-        if (draft := _draft_chapter(converter, number, path, meta.root, problems, images)) is not None
+        if (draft := _draft_chapter(converter, number, path, meta, problems, images)) is not None
     ]
     _warn_unlisted_chapters(meta, problems)
     _resolve_links(drafts, problems)
@@ -135,10 +141,14 @@ class _Draft:
             title_text=" ".join(str(self.heading.xpath("string()")).split()),
             body=tuple(_body_parts(self.root, self.path, self.text, problems)),
             notes=self.notes,
+            sections=tuple(
+                Section(int(h.tag[1]), h.get("id") or "", " ".join(str(h.xpath("string()")).split()))
+                for h in self.root.iter("h2", "h3") if h.get("id")
+            ),
         )
 
 
-def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, book_root: Path,
+def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, meta: BookMeta,
                    problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
     text = _read_text(path, problems)
     if text is None:
@@ -153,29 +163,101 @@ def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, book_r
     checks.report_repaired_html(
         path, text, [b for b in converter.htmlStash.rawHtmlBlocks if isinstance(b, str)], problems)
     checks.remove_unsafe_markup(path, text, root, problems)
-    heading = root.find("h1")
-    if heading is None:
-        problems.error("no chapter heading; start the chapter with a line like `# Chapter title`",
-                       Location(path, 1, 1))
-        return None
-    for call in heading.findall(".//sup[a]"):
-        problems.error("a footnote in a chapter title cannot be placed; move it into the text",
-                       checks.locate(path, text, "[^"))
-        checks.remove_element(call)
+    legacy.modernise(path, text, root, problems)
     checks.check_heading_levels(path, text, root, problems)
+    heading = _chapter_heading(path, text, root, meta.structure, problems)
+    if heading is None:
+        return None
     checks.check_duplicate_ids(path, text, root, problems)
     checks.check_footnotes(path, text, root, problems)
-    collect_images(path, text, root, book_root, problems, images)
+    collect_images(path, text, root, meta.root, problems, images)
+    _make_figures(root)
+    _mark_section_breaks(root)
     slug = "ch-" + slugify(path.stem)
-    root.remove(heading)
     local_ids = _prefix_ids(root, slug)
     notes = _extract_notes(root, local_ids)
     for note in notes:
         if not note.backlink:
-            problems.warning(f"footnote {note.id.split('--fn-')[-1]!r} is defined but never referenced; "
-                             "it is left out", checks.locate(path, text, f"[^{note.id.split('--fn-')[-1]}]:"))
+            label = note.id.split("--fn-")[-1]
+            problems.warning(f"footnote {label!r} is defined but never referenced; it is left out",
+                             checks.locate(path, text, f"[^{label}]:"))
+    _mark_link_urls(root)
     return _Draft(number, path, text, slug, heading, root, local_ids,
                   tuple(note for note in notes if note.backlink))
+
+
+def _chapter_heading(path: Path, text: str, root: etree._Element, structure: Structure,
+                     problems: Problems) -> etree._Element | None:
+    """Take the chapter's title heading out of the body; lift the rest so the
+    body's headings start at h2 (a file may hold a book-title line first, or
+    several top-level headings)."""
+    level = structure.chapter_level
+    heading = next((h for h in root if h.tag == f"h{level}"), None)
+    if heading is None:
+        problems.error(f"no chapter heading; start the chapter with a line like `{'#' * level} Chapter "
+                       "title`", Location(path, 1, 1))
+        return None
+    for above in [h for h in root if h.tag in [f"h{n}" for n in range(1, level)]]:
+        problems.warning(f"the heading {' '.join(str(above.xpath('string()')).split())!r} is above the "
+                         f"chapter level (chapter_level = {level}); it is left out",
+                         checks.locate(path, text, str(above.xpath("string()"))[:40]))
+        checks.remove_element(above)
+    for call in heading.findall(".//sup[a]"):
+        problems.error("a footnote in a chapter title cannot be placed; move it into the text",
+                       checks.locate(path, text, "[^"))
+        checks.remove_element(call)
+    root.remove(heading)
+    override = dict(structure.chapter_titles).get(path.name)
+    if override:
+        heading = etree.Element("h1")
+        heading.text = override
+    _lift_headings(root, level)
+    return heading
+
+
+def _lift_headings(root: etree._Element, chapter_level: int) -> None:
+    """Sections sit one level below the chapter title (h2 in the book), whatever
+    level starts a chapter in the manuscript; extra top-level headings become
+    sections too."""
+    headings = list(root.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+    levels = [int(h.tag[1]) - (chapter_level - 1) for h in headings]
+    if not levels:
+        return
+    extra = max(0, 2 - min(levels))
+    for heading, level in zip(headings, levels, strict=True):
+        heading.tag = f"h{min(6, level + extra)}"
+
+
+def _make_figures(root: etree._Element) -> None:
+    """A paragraph holding nothing but an image is a figure; its title, the caption."""
+    for paragraph in list(root.iter("p")):
+        children = list(paragraph)
+        if (len(children) != 1 or children[0].tag != "img" or (paragraph.text or "").strip()
+                or (children[0].tail or "").strip()):
+            continue
+        image = children[0]
+        paragraph.tag = "figure"
+        paragraph.text = image.tail = None
+        caption = image.get("title")
+        if caption:
+            del image.attrib["title"]
+            etree.SubElement(paragraph, "figcaption").text = caption
+
+
+def _mark_section_breaks(root: etree._Element) -> None:
+    for rule in root.iter("hr"):
+        rule.set("class", " ".join([*(rule.get("class") or "").split(), "section-break"]))
+
+
+def _mark_link_urls(root: etree._Element) -> None:
+    """After each web link, a part where print may show its URL (as a footnote or
+    after the text, book.toml's [print] link_urls); the EPUB keeps the link."""
+    for link in list(root.iter("a")):
+        href = link.get("href") or ""
+        if re.match(r"^(https?|ftp|mailto):", href) and link.getparent() is not None:
+            marker = etree.Element(_PART, kind="link-url", ref=href, anchor="")
+            link.addnext(marker)
+            marker.tail, link.tail = link.tail, None
 
 
 def _read_text(path: Path, problems: Problems) -> str | None:

@@ -24,6 +24,18 @@ class PrintOptions:
     trim_name: str = "6x9"
     print_job: bool = False  # 3 mm bleed and crop marks, for the printer
     pdf_variant: str = "pdf/ua-1"  # tagged and accessible; "pdf/a-3u" or "pdf/a-4" for archives
+    link_urls: str = "footnote"  # how print shows a web link's URL: footnote, after, none
+
+
+@dataclass(frozen=True)
+class Structure:
+    """How the manuscript's headings and notes map onto the book."""
+
+    chapter_level: int = 1  # the heading level that starts a chapter
+    toc_depth: int = 1  # heading levels in the EPUB nav and the PDF bookmarks
+    print_toc_depth: int = 1  # heading levels in the printed contents
+    notes: str = "popup"  # EPUB footnotes: popup (aside) or endnotes (a list at the chapter's end)
+    chapter_titles: tuple[tuple[str, str], ...] = ()  # (file name, title) overrides
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class BookMeta:
     chapter_files: tuple[Path, ...]
     slug: str
     print: PrintOptions = field(default_factory=PrintOptions)
+    structure: Structure = field(default_factory=Structure)
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,15 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A heading inside a chapter, for the nav, the bookmarks and the contents."""
+
+    level: int  # 2 for a chapter's sections, 3 below them
+    id: str
+    title_text: str
+
+
+@dataclass(frozen=True)
 class Chapter:
     """One chapter: its title and its body as well-formed XHTML markup."""
 
@@ -128,6 +150,11 @@ class Chapter:
     title_text: str
     body: tuple[BodyPart, ...]
     notes: tuple[Note, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+    def sections_to(self, depth: int) -> tuple[Section, ...]:
+        """The sections a table of contents of *depth* levels shows (1: none)."""
+        return tuple(s for s in self.sections if s.level <= depth)
 
     def note(self, note_id: str) -> Note:
         return next(note for note in self.notes if note.id == note_id)

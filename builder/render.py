@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from builder import NAME, __version__
-from builder.model import Book, Page, RenderedBook, RenderedDocument, Target
+from builder.model import Book, Page, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
 from builder.pagemap import PageMap
 
@@ -92,6 +92,17 @@ def page_list(page_map: PageMap | None, pages: Sequence[Page]) -> list[PageListE
             for start in page_map.starts if start.section in files]
 
 
+def subsections(sections: Sequence[Section], parent: Section) -> list[Section]:
+    """The sections under *parent*: those after it, up to the next of its level or above."""
+    start = list(sections).index(parent) + 1
+    below = []
+    for section in sections[start:]:
+        if section.level <= parent.level:
+            break
+        below.append(section)
+    return below
+
+
 class _Renderer:
     """The template, loaded once, and the context both editions share."""
 
@@ -119,6 +130,7 @@ class _Renderer:
             stylesheets=[f"styles/{sheet}" for sheet in EDITION_SHEETS[target]],
             builder={"name": NAME, "version": __version__},
             doc_title=title,
+            subsections=subsections,
         ).lstrip()
 
 

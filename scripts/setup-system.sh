@@ -9,6 +9,7 @@ set -euo pipefail
 build_packages=(
   fonts-ebgaramond          # the book typeface (SIL OFL)
   libharfbuzz-subset0       # WeasyPrint's fast font subsetting
+  fonts-dejavu-core         # the monospace face for code
   libpango-1.0-0 libpangoft2-1.0-0 fontconfig
 )
 test_packages=(

@@ -29,5 +29,10 @@ def real_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
 
 
 @pytest.fixture(scope="session")
+def tech_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    return _build_copy(FIXTURES / "tech-book", tmp_path_factory.mktemp("tech"))
+
+
+@pytest.fixture(scope="session")
 def small_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     return _build_copy(FIXTURES / "small-book", tmp_path_factory.mktemp("small"))

@@ -37,7 +37,7 @@ def test_real_book_is_named_for_its_title(real_book: tuple[Path, BuildResult]) -
         "no-one-saw-us-leave.epub", "no-one-saw-us-leave.pdf"]
 
 
-@pytest.mark.parametrize("name", BOOKS)
+@pytest.mark.parametrize("name", [*BOOKS, "tech_book"])
 def test_epubcheck_reports_nothing(name: str, request: pytest.FixtureRequest) -> None:
     epub, _ = outputs(request.getfixturevalue(name)[1])
     messages = epubcheck(epub)
