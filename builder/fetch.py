@@ -39,6 +39,7 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
         self.allowed_roots = (self.book_root, PACKAGE_DIR)
         # Keyed by path relative to the book root, e.g. "styles/base.css".
         self.resources = dict(resources or {})
+        self.last_stylesheet: str | None = None  # for naming the file in CSS messages
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
@@ -50,6 +51,8 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
             raise RefusedURL(url, "the builder reads no network resource; put the file in the book folder")
         path = Path(unquote(urlsplit(url).path))
         relative = self._relative_to_book(path)
+        if path.suffix == ".css":
+            self.last_stylesheet = relative
         if relative is not None and relative in self.resources:
             return self._response(url, path, self.resources[relative])
         resolved = path.resolve()

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from builder import __version__
 from builder.config import load_config
-from builder.cover import render_cover
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.manuscript import read_book
 from builder.model import BookMeta, Diagnostic
@@ -76,11 +75,13 @@ def build(
         from builder.stylecheck import check_styles
 
         style_problems = Problems()
-        check_styles(book, style_problems)
+        check_styles(book, style_problems, with_weasyprint=False)
         style_problems.raise_if_errors(ManuscriptError)
         warnings += style_problems.warnings
-        document, layout_warnings = layout(book, print_html, resources)
-        warnings += layout_warnings
+        document, layout_messages = layout(book, print_html, resources)
+        if any(message.level == "error" for message in layout_messages):
+            raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
+        warnings += layout_messages
         page_map = make_page_map(document, book.chapters[0].slug)
         store_cached(meta.root, key, page_map)
         clock.lap(f"layout      {page_map.page_count} pages")
@@ -93,6 +94,8 @@ def build(
         from builder.epub import write_epub
 
         documents = render_epub(book, page_map)
+        from builder.cover import render_cover
+
         drawn_cover = b"" if book.cover else render_cover(meta)
         outputs[f"{meta.slug}.epub"] = write_epub(book, documents, page_map, drawn_cover, built_at)
         clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")

@@ -95,3 +95,25 @@ def test_build_time_follows_the_last_commit_touching_the_book(tmp_path: Path) ->
         subprocess.run([git, *command], cwd=book, env=env, check=True)
     os.environ.pop("SOURCE_DATE_EPOCH", None)
     assert build_time(load_config(book)) == dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
+
+
+def test_the_pydyf_speed_up_writes_the_same_bytes(tmp_path: Path) -> None:
+    """builder.pdf caches pydyf's page references (quadratic otherwise); the PDF
+    must be byte-identical to one written without the cache."""
+    import pydyf
+
+    from builder import pdf
+    from builder.pipeline import build
+
+    book = _copy_book(tmp_path / "book")
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    try:
+        with_cache = build(book, tmp_path / "with", ["pdf"]).files[0].read_bytes()
+        original = property(lambda self: tuple(
+            f"{n} 0 R".encode("ascii") for n in self.pages["Kids"][::3]))
+        pydyf.PDF.page_references = original
+        without = build(book, tmp_path / "without", ["pdf"]).files[0].read_bytes()
+    finally:
+        pdf.speed_up_pydyf()
+        del os.environ["SOURCE_DATE_EPOCH"]
+    assert with_cache == without
