@@ -18,9 +18,12 @@ Run: ``python bench/make_long_book.py OUT_DIR [--seed N] [--chapters N] [--words
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import random
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 DEFAULT_SEED = 20251015
@@ -101,10 +104,12 @@ _TABLE_HEADERS = (
 class _Writer:
     """Produces the Markdown; every choice goes through one seeded generator."""
 
+    content_words: tuple[str, ...] = _CONTENT_WORDS
+
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.function_weights = [1.0 / (rank + 1) ** 0.6 for rank in range(len(_FUNCTION_WORDS))]
-        self.content_weights = [1.0 / (rank + 4) ** 0.5 for rank in range(len(_CONTENT_WORDS))]
+        self.content_weights = [1.0 / (rank + 4) ** 0.5 for rank in range(len(self.content_words))]
 
     def word(self) -> str:
         if self.rng.random() < 0.45:
@@ -113,7 +118,7 @@ class _Writer:
             return self.rng.choice(_NAMES)
         if self.rng.random() < 0.01:
             return self.rng.choice(_PLACES)
-        return self.rng.choices(_CONTENT_WORDS, self.content_weights)[0]
+        return self.rng.choices(self.content_words, self.content_weights)[0]
 
     def words(self, count: int) -> list[str]:
         return [self.word() for _ in range(count)]
@@ -171,10 +176,9 @@ class _Writer:
         text = " ".join(self.words(self.rng.randint(2, 6)))
         return "#" * level + " " + text.title()
 
-    def chapter(self, number: int, words_target: int) -> tuple[str, str]:
-        title = " ".join(self.words(self.rng.randint(2, 6))).title()
-        blocks = [f"# {title}"]
-        footnotes: list[str] = []
+    def prose(self, words_target: int, footnotes: list[str]) -> list[str]:
+        """Blocks of prose, headings, lists, tables and quotes, about *words_target* words."""
+        blocks: list[str] = []
         written = 0
         has_h2 = False
         while written < words_target:
@@ -194,9 +198,264 @@ class _Writer:
                 block = self.paragraph(footnotes)
             blocks.append(block)
             written += len(block.split())
-        blocks += [f"[^{n}]: {text}" for n, text in enumerate(footnotes, start=1)]
-        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-        return f"{number:02d}-{slug}.md", "\n\n".join(blocks) + "\n"
+        return blocks
+
+    def title(self) -> str:
+        return " ".join(self.words(self.rng.randint(2, 6))).title()
+
+    def chapter(self, number: int, words_target: int) -> tuple[str, str]:
+        title = self.title()
+        footnotes: list[str] = []
+        blocks = [f"# {title}", *self.prose(words_target, footnotes)]
+        return _chapter_file(number, title, blocks, footnotes)
+
+
+def _chapter_file(number: int, title: str, blocks: list[str], footnotes: list[str]) -> tuple[str, str]:
+    blocks = [*blocks, *(f"[^{n}]: {text}" for n, text in enumerate(footnotes, start=1))]
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return f"{number:02d}-{slug}.md", "\n\n".join(blocks) + "\n"
+
+
+# --- the technical book: code blocks and figures as well ------------------------------------------
+
+TECHNICAL_CHAPTERS = 48
+TECHNICAL_WORDS = 1900
+TECHNICAL_CODE_BLOCKS = 300
+TECHNICAL_FIGURES = 50
+TECHNICAL_JPEG_EVERY = 10  # figures 10, 20, ...: photographs, as JPEG
+
+_TECH_WORDS = _split(
+    "configuration parser cache module function request response server client build release "
+    "version package dependency interface pipeline layout renderer template stylesheet schema "
+    "manifest archive checksum buffer stream thread process queue worker index record token "
+    "compiler interpreter runtime library framework endpoint payload header timeout retry "
+    "deployment container registry repository commit branch merge test fixture benchmark "
+    "profile metric latency throughput memory allocation encoding font glyph page margin"
+)
+_IDENTIFIER_PARTS = _split(
+    "book page chapter cache config path build out dist font style layout render epub pdf meta "
+    "title author index toc note figure image table item entry node tree root text line count "
+    "size width height offset limit seed name slug key value data bytes stream queue worker"
+)
+_COMMANDS = _split(
+    "python -m builder build|python -m builder check|make book|make test|git status|git log --oneline|"
+    "pip install -e .|pdfinfo dist/book.pdf|unzip -l dist/book.epub|ls -l dist|du -sh dist|"
+    "pandoc --version|weasyprint --info|epubcheck dist/book.epub",
+    "|",
+)
+_LANGUAGES = ("python", "bash", "toml", "json", "")
+_LANGUAGE_WEIGHTS = (35, 20, 15, 15, 15)
+_FIGURE_KINDS = ("flow", "bars", "lines")
+
+
+class _TechnicalWriter(_Writer):
+    """The long book's prose with technical words, inline code, code blocks and figures."""
+
+    content_words = _CONTENT_WORDS + _TECH_WORDS
+
+    def word(self) -> str:
+        if self.rng.random() < 0.012:
+            return f"`{self.identifier()}`"
+        return super().word()
+
+    def identifier(self, parts: int = 0) -> str:
+        return "_".join(self.rng.choice(_IDENTIFIER_PARTS) for _ in range(parts or self.rng.randint(1, 3)))
+
+    def string(self, low: int, high: int) -> str:
+        return " ".join(self.words(self.rng.randint(low, high))).replace("`", "").replace('"', "")
+
+    # One generator per language; each returns the lines, some long enough to wrap.
+    def python_code(self) -> list[str]:
+        name, args = self.identifier(2), [self.identifier() for _ in range(self.rng.randint(1, 4))]
+        lines = [f"def {name}({', '.join(args)}):", f'    """{self.string(4, 10).capitalize()}."""']
+        for _ in range(self.rng.randint(2, 14)):
+            roll = self.rng.random()
+            target, source = self.identifier(), self.rng.choice(args)
+            if roll < 0.15:
+                lines.append(f"    # {self.string(4, 12)}")
+            elif roll < 0.3:
+                lines.append(f"    for {target} in {source}:")
+                lines.append(f"        {self.identifier()} += len({target})")
+            elif roll < 0.42:
+                keywords = ", ".join(f"{self.identifier()}={self.identifier()}"
+                                     for _ in range(self.rng.randint(4, 9)))
+                lines.append(f"    {target} = {self.identifier(2)}({source}, {keywords})")
+            elif roll < 0.5:
+                lines.append(f'    {target} = "{self.string(10, 24)}"')
+            else:
+                lines.append(f"    {target} = {source}.{self.identifier()}({self.rng.randint(0, 4096)})")
+        lines.append(f"    return {self.identifier()}")
+        if self.rng.random() < 0.3:
+            lines = ["from pathlib import Path", f"import {self.identifier(1)}", "", *lines]
+        return lines
+
+    def bash_code(self) -> list[str]:
+        lines = []
+        for _ in range(self.rng.randint(1, 8)):
+            command = self.rng.choice(_COMMANDS)
+            roll = self.rng.random()
+            if roll < 0.2:
+                lines.append(f"# {self.string(3, 10)}")
+            elif roll < 0.35:
+                flags = " ".join(f"--{self.identifier(2).replace('_', '-')} {self.identifier()}"
+                                 for _ in range(self.rng.randint(3, 8)))
+                lines.append(f"$ {command} {flags} | grep -v {self.identifier()} | sort | uniq -c")
+            elif roll < 0.45:
+                lines.append(f"$ export {self.identifier(2).upper()}={self.identifier()}")
+            else:
+                lines.append(f"$ {command}")
+                lines += [f"{self.identifier()}: {self.rng.randint(1, 999)} {self.string(1, 5)}"
+                          for _ in range(self.rng.randint(0, 3))]
+        return lines
+
+    def toml_code(self) -> list[str]:
+        lines = []
+        for _ in range(self.rng.randint(1, 4)):
+            lines.append(f"[{self.identifier()}]")
+            for _ in range(self.rng.randint(1, 5)):
+                roll = self.rng.random()
+                key = self.identifier()
+                if roll < 0.3:
+                    lines.append(f'{key} = "{self.string(1, 6)}"')
+                elif roll < 0.5:
+                    lines.append(f"{key} = {self.rng.randint(0, 10000)}")
+                elif roll < 0.7:
+                    lines.append(f"{key} = {self.rng.choice(('true', 'false'))}")
+                else:
+                    items = ", ".join(f'"{self.identifier()}"' for _ in range(self.rng.randint(2, 14)))
+                    lines.append(f"{key} = [{items}]")
+            lines.append("")
+        return lines[:-1]
+
+    def json_code(self) -> list[str]:
+        def value(depth: int) -> object:
+            roll = self.rng.random()
+            if depth < 2 and roll < 0.3:
+                return {self.identifier(): value(depth + 1) for _ in range(self.rng.randint(1, 4))}
+            if roll < 0.4:
+                return [self.rng.randint(0, 500) for _ in range(self.rng.randint(1, 6))]
+            if roll < 0.6:
+                return self.rng.randint(0, 100000)
+            if roll < 0.7:
+                return self.rng.random() < 0.5
+            return self.string(1, 18)
+
+        document = {self.identifier(): value(0) for _ in range(self.rng.randint(2, 6))}
+        return json.dumps(document, indent=2).splitlines()
+
+    def plain_code(self) -> list[str]:
+        lines = []
+        for _ in range(self.rng.randint(3, 16)):
+            level = self.rng.choice(("INFO", "INFO", "INFO", "WARNING", "DEBUG"))
+            path = f"chapters/{self.rng.randint(1, 48):02d}-{self.identifier(2).replace('_', '-')}.md"
+            lines.append(f"{level:<7} {path}:{self.rng.randint(1, 400)}: {self.string(3, 22)}")
+        return lines
+
+    def code_block(self) -> str:
+        language = self.rng.choices(_LANGUAGES, _LANGUAGE_WEIGHTS)[0]
+        lines = {"python": self.python_code, "bash": self.bash_code, "toml": self.toml_code,
+                 "json": self.json_code, "": self.plain_code}[language]()
+        return "\n".join([f"```{language}", *lines, "```"])
+
+    def figure(self, number: int, images: Path) -> str:
+        """Draw figure *number* into *images*; return the Markdown that shows it."""
+        jpeg = number % TECHNICAL_JPEG_EVERY == 0
+        kind = "photo" if jpeg else self.rng.choice(_FIGURE_KINDS)
+        width = self.rng.randrange(400, 1601, 8)
+        height = int(width * self.rng.uniform(0.35, 0.75)) // 2 * 2
+        name = f"fig-{number:02d}.{'jpg' if jpeg else 'png'}"
+        labels = [self.identifier(1) for _ in range(self.rng.randint(3, 6))]
+        alt = _draw_figure(kind, labels, width, height, self.rng, images / name)
+        caption = f"Figure {number:02d}: {self.string(3, 12).capitalize()}"
+        return f'![{alt}](images/{name} "{caption}")'
+
+    def technical_chapter(self, number: int, words_target: int, codes: int, figures: Sequence[int],
+                          images: Path) -> tuple[str, str]:
+        title = self.title()
+        footnotes: list[str] = []
+        blocks = self.prose(words_target, footnotes)
+        kinds = ["code"] * codes + ["figure"] * len(figures)
+        self.rng.shuffle(kinds)
+        numbers = iter(figures)  # figures keep their numbering order
+        extras = [self.code_block() if kind == "code" else self.figure(next(numbers), images)
+                  for kind in kinds]
+        # The chapter opens with prose.
+        places = sorted(self.rng.randrange(1, len(blocks) + 1) for _ in extras)
+        for offset, (place, extra) in enumerate(zip(places, extras, strict=True)):
+            blocks.insert(place + offset, extra)
+        return _chapter_file(number, title, [f"# {title}", *blocks], footnotes)
+
+
+def _draw_figure(kind: str, labels: list[str], width: int, height: int, rng: random.Random,
+                 path: Path) -> str:
+    """A simple diagram, chart or 'photograph', drawn with Pillow; return its alt text."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    scale = width / 800
+    font = ImageFont.load_default(size=max(12, int(22 * scale)))
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    ink, line = (40, 40, 40), max(1, int(3 * scale))
+    if kind == "flow":
+        count = len(labels)
+        box_w, box_h = width / (count * 1.5), height / 4
+        centres = []
+        for i, label in enumerate(labels):
+            x = width * (i + 0.5) / count
+            y = height * (0.3 if i % 2 else 0.6)
+            centres.append((x, y))
+            draw.rounded_rectangle((x - box_w / 2, y - box_h / 2, x + box_w / 2, y + box_h / 2),
+                                   radius=int(10 * scale), outline=ink, width=line,
+                                   fill=(225, 235, 245) if i % 2 else (245, 235, 220))
+            draw.text((x, y), label, fill=ink, font=font, anchor="mm")
+        for (x1, y1), (x2, y2) in itertools.pairwise(centres):
+            draw.line((x1 + box_w / 2, y1, x2 - box_w / 2, y2), fill=ink, width=line)
+            draw.regular_polygon((x2 - box_w / 2 - 6 * scale, y2, 6 * scale), 3, rotation=-90, fill=ink)
+        alt = f"Flow diagram: {' to '.join(labels)}"
+    elif kind == "bars":
+        values = [rng.randint(5, 100) for _ in labels]
+        base, top, left = height * 0.85, height * 0.08, width * 0.08
+        step = (width - left * 1.5) / len(values)
+        draw.line((left, top, left, base, width - left / 2, base), fill=ink, width=line)
+        for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+            x = left + step * (i + 0.2)
+            draw.rectangle((x, base - (base - top) * value / 100, x + step * 0.6, base),
+                           fill=(70 + 25 * i, 110, 160 - 15 * i))
+            draw.text((x + step * 0.3, base + 4 * scale), label, fill=ink, font=font, anchor="ma")
+        pairs = ", ".join(f"{label} {value}" for label, value in zip(labels, values, strict=True))
+        alt = f"Bar chart of {len(values)} values: {pairs}"
+    elif kind == "lines":
+        left, base, top, right = width * 0.08, height * 0.9, height * 0.05, width * 0.97
+        draw.line((left, top, left, base, right, base), fill=ink, width=line)
+        for series in range(len(labels[:3])):
+            level = rng.uniform(0.2, 0.8)
+            points = []
+            for step in range(21):
+                level = min(0.95, max(0.05, level + rng.uniform(-0.08, 0.08)))
+                points.append((left + (right - left) * step / 20, base - (base - top) * level))
+            draw.line(points, fill=((200, 60, 60), (60, 140, 60), (60, 60, 200))[series], width=line)
+            draw.text(points[-1], labels[series], fill=ink, font=font, anchor="rb")
+        alt = f"Line chart comparing {', '.join(labels[:3])} over twenty steps"
+    else:  # a 'photograph': a smooth gradient with soft shapes, which JPEG suits
+        gradient = Image.linear_gradient("L").resize((width, height))
+        image = Image.merge("RGB", (gradient, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+                                    Image.new("L", (width, height), rng.randint(80, 200))))
+        draw = ImageDraw.Draw(image)
+        for _ in range(12):
+            x, y, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(0.05, 0.2) * width
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randint(0, 255), rng.randint(0, 255),
+                                                               rng.randint(0, 255)))
+        alt = f"A photograph-like picture of soft coloured circles on a gradient, for {labels[0]}"
+    if path.suffix == ".jpg":
+        image.save(path, "JPEG", quality=85)
+    else:
+        image.save(path, "PNG")
+    return alt
+
+
+def _spread(total: int, parts: int) -> list[int]:
+    """*total* split into *parts* counts that differ by at most one."""
+    return [(index + 1) * total // parts - index * total // parts for index in range(parts)]
 
 
 BOOK_TOML = """\
@@ -207,6 +466,19 @@ authors = ["Bench Marker"]
 language = "en"
 date = 2025-10-15
 rights = "Generated text; no rights reserved."
+
+[print]
+trim = "6x9"
+"""
+
+TECHNICAL_BOOK_TOML = """\
+# A generated book for the benchmark (bench/make_long_book.py --kind technical, seed {seed}).
+title = "The Technical Benchmark"
+subtitle = "Code, Figures and Prose, Generated"
+authors = ["Bench Marker"]
+language = "en"
+date = 2025-10-15
+rights = "Generated text and pictures; no rights reserved."
 
 [print]
 trim = "6x9"
@@ -228,14 +500,61 @@ def make_long_book(out: Path, seed: int = DEFAULT_SEED, chapters: int = DEFAULT_
     return out
 
 
+def make_technical_book(out: Path, seed: int = DEFAULT_SEED, chapters: int = TECHNICAL_CHAPTERS,
+                        words: int = TECHNICAL_WORDS, code_blocks: int = TECHNICAL_CODE_BLOCKS,
+                        figures: int = TECHNICAL_FIGURES) -> Path:
+    """Write the technical book at *out* (replacing what is there) and return it: the
+    chapters, with *code_blocks* fenced code blocks and *figures* figures spread evenly
+    over them, and the figures' files in ``chapters/images/``."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "book").mkdir(parents=True)
+    images = out / "chapters" / "images"
+    images.mkdir(parents=True)
+    (out / "book" / "book.toml").write_text(TECHNICAL_BOOK_TOML.format(seed=seed), encoding="utf-8")
+    writer = _TechnicalWriter(seed)
+    first_figure = 1
+    for number, (codes, count) in enumerate(zip(_spread(code_blocks, chapters), _spread(figures, chapters),
+                                                strict=True), start=1):
+        numbers = range(first_figure, first_figure + count)
+        first_figure += count
+        name, text = writer.technical_chapter(number, words, codes, numbers, images)
+        (out / "chapters" / name).write_text(text, encoding="utf-8")
+    return out
+
+
+KINDS = ("long", "technical")
+
+
+def make_book(kind: str, out: Path, seed: int = DEFAULT_SEED) -> Path:
+    """The generated book of *kind* ("long" or "technical") with its default size."""
+    if kind == "technical":
+        return make_technical_book(out, seed)
+    if kind == "long":
+        return make_long_book(out, seed)
+    raise ValueError(f"no generated book of kind {kind!r}; known: {', '.join(KINDS)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="the book folder to write")
+    parser.add_argument("--kind", choices=KINDS, default="long",
+                        help="long: prose only (default); technical: with code blocks and figures")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--chapters", type=int, default=DEFAULT_CHAPTERS)
-    parser.add_argument("--words", type=int, default=DEFAULT_WORDS, help="words per chapter, about")
+    parser.add_argument("--chapters", type=int, default=None,
+                        help=f"default {DEFAULT_CHAPTERS} (long), {TECHNICAL_CHAPTERS} (technical)")
+    parser.add_argument("--words", type=int, default=None,
+                        help=f"words of prose per chapter, about: default {DEFAULT_WORDS} (long), "
+                             f"{TECHNICAL_WORDS} (technical)")
+    parser.add_argument("--code-blocks", type=int, default=TECHNICAL_CODE_BLOCKS, help="technical only")
+    parser.add_argument("--figures", type=int, default=TECHNICAL_FIGURES, help="technical only")
     args = parser.parse_args()
-    print(make_long_book(args.out, args.seed, args.chapters, args.words))
+    if args.kind == "technical":
+        print(make_technical_book(args.out, args.seed, args.chapters or TECHNICAL_CHAPTERS,
+                                  args.words or TECHNICAL_WORDS, args.code_blocks, args.figures))
+    else:
+        print(make_long_book(args.out, args.seed, args.chapters or DEFAULT_CHAPTERS,
+                             args.words or DEFAULT_WORDS))
 
 
 if __name__ == "__main__":

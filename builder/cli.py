@@ -1,7 +1,7 @@
 """The command line: argv -> a build or a check, and an exit code.
 
 In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
-`check [BOOK_DIR]`, `--version`, `--debug`.
+`check [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `--version`, `--debug`.
 Out: progress lines and warnings on stderr; a mistake in the book prints one
 `file:line:col: error: message` per problem and exits non-zero, with no
 traceback unless --debug is given.
@@ -42,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="check the book without building: every problem, as file:line:col: level: message")
     check.add_argument("book_dir", nargs="?", default=".", type=Path, metavar="BOOK_DIR")
+    importer = commands.add_parser(
+        "import", help="make a book folder from a folder of Markdown (mdBook SUMMARY.md, toc.md, README.md "
+        "list of links, or file names)")
+    importer.add_argument("source", type=Path, metavar="SRC_DIR")
+    importer.add_argument("destination", type=Path, metavar="DEST_DIR")
     return top
 
 
@@ -49,7 +54,8 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
     err = stderr or sys.stderr
     args = parser().parse_args(argv)
     try:
-        return _check(args, err) if args.command == "check" else _build(args, err)
+        commands = {"check": _check, "import": _import, "build": _build}
+        return commands[args.command](args, err)
     except BuilderError as exc:
         if args.debug:
             traceback.print_exc(file=err)
@@ -64,6 +70,18 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
         print(f"{NAME}: internal error: {exc!r}; dist/ was left as it was. "
               "Run again with --debug and report the traceback.", file=err)
         return EXIT_INTERNAL
+
+
+def _import(args: argparse.Namespace, err: TextIO) -> int:
+    from builder.importer import import_book
+
+    report = import_book(args.source, args.destination)
+    print(f"{NAME}: {len(report.chapters)} chapters in {report.book_dir}, in the order of "
+          f"{report.order_source}", file=err)
+    for line in report.unmapped:
+        print(f"{NAME}: not mapped: {line}", file=err)
+    print(f"{NAME}: build it with: python -m builder build {report.book_dir}", file=err)
+    return 0
 
 
 def _check(args: argparse.Namespace, err: TextIO) -> int:

@@ -318,8 +318,12 @@ def _link_target(
     href: str, draft: _Draft, drafts: list[_Draft], by_file: dict[str, _Draft]
 ) -> str | None:
     file_part, _, fragment = href.partition("#")
-    if "://" in href or href.startswith("mailto:") or not (fragment or file_part.endswith(".md")):
-        return None
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href) or not href:
+        return None  # a web, mail or other URL: it stays as written
+    if file_part and not file_part.endswith(".md"):
+        raise ManuscriptError(
+            f"link to {href!r}: only chapters (.md) and web addresses can be linked; a local file "
+            "is not carried into the book", _line_of(draft.path, draft.text, href))
     if file_part:
         target_draft = by_file.get(Path(file_part).name)
         if target_draft is None:

@@ -177,6 +177,11 @@ def test_link_to_a_missing_chapter(book: Book) -> None:
     fails(book, "02-second.md:5:10: error: link to '03-x.md': no chapter file '03-x.md' in the book")
 
 
+def test_link_to_a_local_file_that_is_no_chapter(book: Book) -> None:
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\nSee [code](src/main.rs).\n")
+    fails(book, "02-second.md:5:12: error: link to 'src/main.rs': only chapters (.md) and web addresses")
+
+
 def test_duplicate_ids(book: Book) -> None:
     book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\n## Again {#the-end}\n")
     fails(book, "error: the id 'the-end' is used twice in this chapter")

@@ -172,6 +172,8 @@ def test_footnotes_sit_at_the_foot_of_the_page(small_book: tuple[Path, BuildResu
 
 
 def test_pdfa_variant_is_one_option_away(tmp_path: Path) -> None:
-    result = build(FIXTURES / "small-book", tmp_path, ["pdf"], pdf_variant="pdf/a-3u")
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "small-book", book)
+    result = build(book, tmp_path / "dist", ["pdf"], pdf_variant="pdf/a-3u")
     xmp = PdfReader(_pdf(result)).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="U"' in xmp

@@ -1,0 +1,318 @@
+"""`builder import`: a folder of Markdown from elsewhere -> a book folder that builds."""
+
+from __future__ import annotations
+
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from builder.config import load_config
+from builder.errors import BuilderError
+from builder.importer import ImportReport, import_book
+from builder.pipeline import build
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _import(tmp_path_factory: pytest.TempPathFactory, name: str) -> ImportReport:
+    return import_book(FIXTURES / name, tmp_path_factory.mktemp(name) / "book")
+
+
+@pytest.fixture(scope="module")
+def mdbook(tmp_path_factory: pytest.TempPathFactory) -> ImportReport:
+    return _import(tmp_path_factory, "import-mdbook")
+
+
+@pytest.fixture(scope="module")
+def toc(tmp_path_factory: pytest.TempPathFactory) -> ImportReport:
+    return _import(tmp_path_factory, "import-toc")
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> ImportReport:
+    return _import(tmp_path_factory, "import-plain")
+
+
+def _names(report: ImportReport) -> list[str]:
+    return [path.name for path in report.chapters]
+
+
+def _text(report: ImportReport, name: str) -> str:
+    return (report.book_dir / "chapters" / name).read_text(encoding="utf-8")
+
+
+def _toml(report: ImportReport) -> dict[str, object]:
+    return tomllib.loads((report.book_dir / "book" / "book.toml").read_text(encoding="utf-8"))
+
+
+def _source(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    source = tmp_path / "source"
+    for name, content in files.items():
+        path = source / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return source
+
+
+def _has(report: ImportReport, *words: str) -> bool:
+    return any(all(word in line for word in words) for line in report.unmapped)
+
+
+# --- order ---------------------------------------------------------------------------------------
+
+
+def test_order_from_mdbook_summary_flattens_nested_entries(mdbook: ImportReport) -> None:
+    assert mdbook.order_source == "SUMMARY.md"
+    assert _names(mdbook) == ["01-preface.md", "02-getting-started.md", "03-lamp-room.md", "04-storms.md"]
+    assert all(path.is_file() for path in mdbook.chapters)
+
+
+def test_order_from_summary_at_the_top_and_numbered_lists(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "SUMMARY.md": "# Summary\n\n1. [Zed](z.md)\n2. [Alpha](a.md)\n",
+        "a.md": "# Alpha\n", "z.md": "# Zed\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert (report.order_source, _names(report)) == ("SUMMARY.md", ["01-z.md", "02-a.md"])
+
+
+def test_order_from_toc(toc: ImportReport) -> None:
+    assert toc.order_source == "toc.md"
+    assert _names(toc) == ["01-pigeons.md", "02-crows.md", "03-sparrows.md"]
+
+
+def test_order_from_a_readme_that_is_a_list_of_links(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "README.md": "# Recipes\n\n- [Soup](soup.md)\n- [Bread](bread.md)\n",
+        "bread.md": "# Bread\n", "soup.md": "# Soup\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert (report.order_source, _names(report)) == ("README.md", ["01-soup.md", "02-bread.md"])
+    assert _toml(report)["title"] == "Recipes"
+
+
+def test_a_readme_of_prose_is_not_an_order(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "README.md": "# Recipes\n\nA long introduction.\n\nMore words, and [one link](b.md).\n",
+        "b.md": "# B\n", "a.md": "# A\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert (report.order_source, _names(report)) == ("file names", ["01-a.md", "02-b.md"])
+    assert _has(report, "README.md", "not a chapter")
+
+
+def test_order_from_file_names_is_natural(plain: ImportReport) -> None:
+    assert plain.order_source == "file names"
+    assert _names(plain) == ["01-intro.md", "02-body.md", "03-end.md"]
+    assert "Nothing more to say" in _text(plain, "03-end.md")
+    assert _has(plain, "LICENSE.md", "left out")
+
+
+# --- headings ------------------------------------------------------------------------------------
+
+
+def test_heading_inserted_from_the_toc_link_text(toc: ImportReport) -> None:
+    assert _text(toc, "02-crows.md").startswith("# Crows and Their Tools\n\nCrows remember faces.")
+
+
+def test_a_lower_opening_heading_becomes_the_title_once(mdbook: ImportReport, plain: ImportReport) -> None:
+    lamp = _text(mdbook, "03-lamp-room.md")
+    assert lamp.startswith("# The Lamp Room\n") and "## The Lamp Room" not in lamp
+    assert _text(plain, "03-end.md").startswith("# The End\n")
+
+
+def test_heading_from_first_heading_or_file_name(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "01-deep.md": "Some text first.\n\n### Deep Title\n\nMore.\n",
+        "02-getting_started.md": "No heading at all.\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert _text(report, "01-deep.md").startswith("# Deep Title\n\nSome text first.")
+    assert _text(report, "02-getting-started.md").startswith("# Getting started\n\nNo heading at all.")
+
+
+def test_line_endings_become_newlines(toc: ImportReport) -> None:
+    data = (toc.book_dir / "chapters" / "02-crows.md").read_bytes()
+    assert b"\r" not in data and data.endswith(b"lights.\n")
+
+
+def test_text_that_is_not_utf8_is_converted_and_reported(tmp_path: Path) -> None:
+    source = _source(tmp_path, {"caf.md": "# Café\n\nNaïve.\n".encode("cp1252")})
+    report = import_book(source, tmp_path / "out")
+    assert _text(report, "01-caf.md") == "# Café\n\nNaïve.\n"
+    assert _has(report, "caf.md", "not UTF-8")
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+
+def test_links_between_files_point_at_the_new_names(mdbook: ImportReport) -> None:
+    assert "[storm checklist](04-storms.md#before-the-storm)" in _text(mdbook, "01-preface.md")
+    assert "[the first night](02-getting-started.md#your-first-night)" in _text(mdbook, "03-lamp-room.md")
+    assert "[the lamp room](03-lamp-room.md)" in _text(mdbook, "04-storms.md")
+
+
+def test_links_in_code_are_left_alone(mdbook: ImportReport) -> None:
+    text = _text(mdbook, "02-getting-started.md")
+    assert "cat storms.md\n" in text and "`[not a link](storms.md)`" in text
+
+
+def test_a_link_to_a_file_not_imported_becomes_text_and_is_reported(mdbook: ImportReport) -> None:
+    assert "the notes on fog are still a draft" in _text(mdbook, "02-getting-started.md")
+    assert _has(mdbook, "fog-notes.md", "not imported")
+
+
+def test_mdbook_anchors_are_mapped_to_the_builders_ids(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "SUMMARY.md": "- [One](one.md)\n- [Two](two.md)\n",
+        "one.md": "# One\n\nSee [setup](two.md#step-1----set-up) and [nothing](two.md#nowhere).\n",
+        "two.md": "# Two\n\n## Step 1 -- Set up\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    text = _text(report, "01-one.md")
+    assert "[setup](02-two.md#step-1-set-up)" in text and "[nothing](02-two.md)" in text
+    assert _has(report, "#nowhere")
+
+
+def test_links_and_images_outside_the_source_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("# Secret\n", encoding="utf-8")
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    source = _source(tmp_path, {"a.md": "# A\n\n[s](../secret.md) ![x](../secret.png)\n"})
+    out = tmp_path / "out"
+    report = import_book(source, out)
+    assert _has(report, "../secret.md", "outside") and _has(report, "../secret.png", "outside")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "book/book.toml", "chapters/01-a.md"]
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def test_images_are_copied_next_to_the_chapters(mdbook: ImportReport) -> None:
+    copied = mdbook.book_dir / "chapters" / "img" / "diagram.png"
+    assert copied.read_bytes() == (FIXTURES / "import-mdbook" / "src" / "img" / "diagram.png").read_bytes()
+    assert "](img/diagram.png " in _text(mdbook, "02-getting-started.md")
+    assert '<img src="img/diagram.png"' in _text(mdbook, "03-lamp-room.md")
+
+
+def test_missing_images_are_reported(tmp_path: Path) -> None:
+    source = _source(tmp_path, {"a.md": "# A\n\n![a map](maps/gone.png)\n\n<img src='x.png' alt='x'>\n"})
+    report = import_book(source, tmp_path / "out")
+    assert _has(report, "maps/gone.png", "does not exist") and _has(report, "x.png", "does not exist")
+
+
+# --- what is left out ----------------------------------------------------------------------------
+
+
+def test_drafts_orphans_and_parts_are_reported(mdbook: ImportReport) -> None:
+    assert _has(mdbook, "Winter Maintenance", "draft")
+    assert _has(mdbook, "src/fog-notes.md", "not in SUMMARY.md, left out")
+    assert _has(mdbook, "Part I: The Light")
+    assert not (mdbook.book_dir / "chapters" / "05-fog-notes.md").exists()
+
+
+# --- book.toml -----------------------------------------------------------------------------------
+
+
+def test_book_toml_from_mdbook_is_valid_and_complete(mdbook: ImportReport) -> None:
+    data = _toml(mdbook)
+    assert data["title"] == 'The "Lighthouse" Handbook'
+    assert data["authors"] == ["Mira Okafor", "Jonas Feld"]
+    assert data["chapters"] == [f"chapters/{name}" for name in _names(mdbook)]
+    meta = load_config(mdbook.book_dir)
+    assert (meta.title, meta.language) == ('The "Lighthouse" Handbook', "en")
+    assert not _has(mdbook, "Unknown")
+
+
+def test_book_toml_defaults(toc: ImportReport, plain: ImportReport) -> None:
+    assert (_toml(toc)["title"], _toml(toc)["authors"], _toml(toc)["language"]) == (
+        "Field Notes on Urban Birds", ["Unknown"], "en")
+    assert _has(toc, "Unknown")
+    assert _toml(plain)["title"] == "Import plain"
+    load_config(plain.book_dir)
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def test_refuses_a_source_that_is_not_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "file.md").write_text("# A\n", encoding="utf-8")
+    for source in (tmp_path / "file.md", tmp_path / "missing"):
+        with pytest.raises(BuilderError, match="not a folder"):
+            import_book(source, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_refuses_a_source_without_markdown(tmp_path: Path) -> None:
+    source = _source(tmp_path, {"notes.txt": "plain text"})
+    with pytest.raises(BuilderError, match="no Markdown"):
+        import_book(source, tmp_path / "out")
+
+
+@pytest.mark.parametrize("occupied", ["a file inside", "a file"])
+def test_refuses_a_destination_that_is_not_empty(tmp_path: Path, occupied: str) -> None:
+    destination = tmp_path / "out"
+    if occupied == "a file":
+        destination.write_text("mine", encoding="utf-8")
+    else:
+        destination.mkdir()
+        (destination / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(BuilderError, match="not an empty folder") as raised:
+        import_book(FIXTURES / "import-plain", destination)
+    assert raised.value.location is not None and raised.value.location.path == destination
+    assert not (destination / "book").exists()
+
+
+def test_an_empty_destination_folder_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    assert len(import_book(FIXTURES / "import-plain", tmp_path / "out").chapters) == 3
+
+
+# --- end to end ----------------------------------------------------------------------------------
+
+
+def test_the_imported_mdbook_builds_an_epub_and_a_pdf(tmp_path: Path) -> None:
+    report = import_book(FIXTURES / "import-mdbook", tmp_path / "book")
+    result = build(report.book_dir, tmp_path / "dist")
+    assert sorted(path.suffix for path in result.files) == [".epub", ".pdf"]
+    pdf = next(path for path in result.files if path.suffix == ".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    epub = next(path for path in result.files if path.suffix == ".epub")
+    with zipfile.ZipFile(epub) as package:
+        names = package.namelist()
+        assert any(name.endswith(".png") and "diagram" in name for name in names)
+        lamp = next(package.read(n).decode() for n in names if n.endswith("ch-03-lamp-room.xhtml"))
+    assert "your-first-night" in lamp
+
+
+def test_reference_links_and_html_links_are_rewritten_too(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "book.toml": '[book]\ntitle = "Docs"\nauthors = ["A. Writer"]\nsrc = "docs"\n',
+        "docs/SUMMARY.md": "- [First](first.md)\n- [Second](second.md)\n",
+        "docs/first.md": "# First\n\n[Second][s] and <a href=\"second.md\">again</a>.\n\n"
+                         "[s]: second.md\n[pic]: pics/p.png\n",
+        "docs/second.md": "# Second\n",
+        "docs/pics/p.png": b"\x89PNG\r\n\x1a\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    text = _text(report, "01-first.md")
+    assert "[s]: 02-second.md\n" in text and '<a href="02-second.md">' in text
+    assert "[pic]: pics/p.png" in text and (report.book_dir / "chapters" / "pics" / "p.png").is_file()
+
+
+def test_the_import_command_reports_and_exits_zero(tmp_path: Path) -> None:
+    import io
+
+    from builder.cli import main
+
+    err = io.StringIO()
+    code = main(["import", str(FIXTURES / "import-mdbook"), str(tmp_path / "book")], err)
+    assert code == 0
+    said = err.getvalue()
+    assert "in the order of SUMMARY.md" in said and "not mapped:" in said
+    assert (tmp_path / "book" / "book" / "book.toml").is_file()
