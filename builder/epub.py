@@ -16,12 +16,13 @@ import io
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ebooklib import epub
 from lxml import etree
 
 from builder.errors import Location, RenderError
-from builder.model import Book, RenderedDocument
+from builder.model import Book, Chapter, RenderedDocument
 from builder.pagebreaks import insert_page_breaks
 from builder.pagemap import PageMap
 
@@ -63,7 +64,7 @@ def write_epub(
         package.add_item(item)
         spine.append(item)
     package.spine = spine
-    package.toc = [epub.Link(c.file_name, c.title_text, c.slug) for c in book.chapters]
+    package.toc = [_ncx_entry(chapter, book.meta.structure.toc_depth) for chapter in book.chapters]
     package.add_item(epub.EpubNcx())
 
     raw = io.BytesIO()
@@ -81,6 +82,16 @@ def _package_language(opf: bytes, language: str) -> bytes:
     package = etree.fromstring(opf)
     package.set("{http://www.w3.org/XML/1998/namespace}lang", language)
     return bytes(etree.tostring(package, encoding="utf-8", xml_declaration=True))
+
+
+def _ncx_entry(chapter: Chapter, depth: int) -> Any:
+    """The NCX (EPUB 2 readers) lists what the nav lists: chapters, and their
+    sections down to toc_depth."""
+    link = epub.Link(chapter.file_name, chapter.title_text, chapter.slug)
+    sections = chapter.sections_to(depth)
+    if not sections:
+        return link
+    return (link, [epub.Link(f"{chapter.file_name}#{s.id}", s.title_text, s.id) for s in sections])
 
 
 def _package_metadata(

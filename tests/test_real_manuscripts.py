@@ -4,6 +4,7 @@ not write (tests/fixtures/tech-book), in both editions."""
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 
 from builder.pipeline import BuildResult
 from tests.conftest import REPO
-from tests.helpers import OPF_NS, XHTML_NS, nav_document, opf, pdf_pages, spine_documents
+from tests.helpers import OPF_NS, XHTML_NS, nav_document, opf, pdf_pages, require_command, spine_documents
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
@@ -99,6 +100,21 @@ def test_chapter_level_titles_and_sections(tech_book: tuple[Path, BuildResult]) 
     said = [str(w) for w in tech_book[1].warnings]
     assert any("01-code.md:1:3: warning: the heading 'Practical Widgets' is above the chapter level"
                in w for w in said)
+
+
+def test_ncx_lists_the_sections_too(tech_book: tuple[Path, BuildResult]) -> None:
+    epub = _files(tech_book[1])[0]
+    with zipfile.ZipFile(epub) as archive:
+        ncx = archive.read("EPUB/toc.ncx").decode()
+    assert ncx.count("<navPoint") == 6 and "ch-01-code.xhtml#ch-01-code--installing" in ncx
+
+
+def test_print_images_are_never_upscaled(tech_book: tuple[Path, BuildResult]) -> None:
+    pdfimages = require_command("pdfimages")
+    listing = subprocess.run([pdfimages, "-list", str(_files(tech_book[1])[1])], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    by_width = {int(row.split()[3]): int(row.split()[12]) for row in listing}  # width -> x-ppi
+    assert by_width[600] >= 299 and by_width[900] >= 280, by_width  # the diagram and the photo
 
 
 def test_printed_contents_show_sections_with_pages(tech_book: tuple[Path, BuildResult]) -> None:
