@@ -93,7 +93,8 @@ def layout(
     with weasyprint_messages(fetcher) as collected:
         try:
             html = HTML(string=print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
-            document = html.render()
+            # Honour width/height attributes on images, as e-readers do.
+            document = html.render(presentational_hints=True)
         except RefusedURL as exc:
             raise RenderError(str(exc.args[0]), Location(root)) from exc
     return document, [_diagnostic(root, record, sheet)

@@ -115,6 +115,7 @@ def test_print_images_are_never_upscaled(tech_book: tuple[Path, BuildResult]) ->
                              text=True, check=True).stdout.splitlines()[2:]
     by_width = {int(row.split()[3]): int(row.split()[12]) for row in listing}  # width -> x-ppi
     assert by_width[600] >= 299 and by_width[900] >= 280, by_width  # the diagram and the photo
+    assert by_width[64] == 31, "the icon's width attribute is honoured, as the warning said"
 
 
 def test_printed_contents_show_sections_with_pages(tech_book: tuple[Path, BuildResult]) -> None:
