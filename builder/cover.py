@@ -58,5 +58,5 @@ def render_cover(meta: BookMeta) -> bytes:
         _centered(draw, textwrap.wrap(meta.subtitle, 30), top + 160, _font(72, "Italic"), 36)
     _centered(draw, [" · ".join(meta.authors)], HEIGHT - 420, _font(96), 30)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=6)  # optimize=True costs 0.1 s a build for 2 %
     return out.getvalue()

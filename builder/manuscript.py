@@ -26,6 +26,7 @@ from builder.config import slugify
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import collect_images, read_cover
 from builder.markdown_ext import PlaceholderExtension
+from builder.mdcache import MarkdownCache
 from builder.model import (
     AuthorTable,
     BodyPart,
@@ -69,6 +70,14 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 
+def _conversion_settings() -> str:
+    """Everything besides the text that shapes Python-Markdown's output."""
+    import pygments
+
+    names = [e if isinstance(e, str) else type(e).__name__ for e in MARKDOWN_EXTENSIONS]
+    return f"{names}|{sorted(MARKDOWN_CONFIG.items())}|pygments {pygments.__version__}"
+
+
 def new_markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG, output_format="html"
@@ -82,12 +91,15 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     one ManuscriptError lists them all."""
     problems = problems if problems is not None else Problems()
     converter = new_markdown()
+    conversions = MarkdownCache.for_book(meta.root, _conversion_settings())
     images: dict[Path, BookImage] = {}
     drafts = [
         draft
         for number, path in enumerate(meta.chapter_files, start=1)
-        if (draft := _draft_chapter(converter, number, path, meta, problems, images)) is not None
+        if (draft := _draft_chapter(converter, conversions, number, path, meta, problems, images))
+        is not None
     ]
+    conversions.prune()
     _warn_unlisted_chapters(meta, problems)
     _resolve_links(drafts, problems)
     chapters = tuple(draft.finish(problems) for draft in drafts)
@@ -148,8 +160,8 @@ class _Draft:
         )
 
 
-def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, meta: BookMeta,
-                   problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
+def _draft_chapter(converter: markdown.Markdown, conversions: MarkdownCache, number: int, path: Path,
+                   meta: BookMeta, problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
     text = _read_text(path, problems)
     if text is None:
         return None
@@ -158,10 +170,9 @@ def _draft_chapter(converter: markdown.Markdown, number: int, path: Path, meta: 
                        "from book.toml", Location(path))
         return None
     text = checks.clean_characters(path, text, problems)
-    converter.reset()
-    root = lxml_html.fragment_fromstring(converter.convert(text), create_parent="div")
-    checks.report_repaired_html(
-        path, text, [b for b in converter.htmlStash.rawHtmlBlocks if isinstance(b, str)], problems)
+    html, raw_blocks = conversions.convert(converter, text)
+    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)
     checks.check_heading_levels(path, text, root, problems)

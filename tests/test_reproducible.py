@@ -117,3 +117,29 @@ def test_the_pydyf_speed_up_writes_the_same_bytes(tmp_path: Path) -> None:
         pdf.speed_up_pydyf()
         del os.environ["SOURCE_DATE_EPOCH"]
     assert with_cache == without
+
+
+def test_a_rebuild_from_the_conversion_cache_gives_the_same_bytes(tmp_path: Path) -> None:
+    book = _copy_book(tmp_path / "book")
+    first = _build(book, tmp_path, "1", {"SOURCE_DATE_EPOCH": "1700000000"})
+    cached = list((book / ".cache" / "book-builder" / "markdown").glob("*.json"))
+    assert len(cached) == 9, "one conversion per chapter"
+    shutil.rmtree(book / "dist")
+    again = _build(book, tmp_path, "2", {"SOURCE_DATE_EPOCH": "1700000000"})
+    assert again == first
+
+
+def test_a_changed_chapter_is_converted_again_and_the_stale_entry_goes(tmp_path: Path) -> None:
+    from builder.config import load_config
+    from builder.manuscript import read_book
+
+    book = _copy_book(tmp_path / "book")
+    read_book(load_config(book))
+    folder = book / ".cache" / "book-builder" / "markdown"
+    before = {p.name for p in folder.glob("*.json")}
+    chapter = book / "chapters" / "09-conclusion.md"
+    chapter.write_text(chapter.read_text() + "\nA new closing line.\n")
+    converted = read_book(load_config(book))
+    after = {p.name for p in folder.glob("*.json")}
+    assert len(before - after) == 1 and len(after - before) == 1
+    assert "A new closing line." in converted.chapters[-1].body[-1].xhtml
