@@ -2,9 +2,10 @@
 
 In: a book folder and a target folder. Out: the target folder holds a copy of the
 book folder, ``print.html`` (the builder's one print document, exactly as the PDF
-stage gets it) and ``styles/*.css`` (the stylesheets the builder actually used,
+stage gets it), ``styles/*.css`` (the stylesheets the builder actually used,
 which for a book without ``styles/`` are the project's own, served from memory
-when we build). The HTML links ``styles/base.css`` and ``styles/print.css``
+when we build) and ``images/*`` (the chapters' images under the names the HTML
+uses, which the builder also serves from memory). The HTML links ``styles/base.css`` and ``styles/print.css``
 relative to itself, so ``weasyprint target/print.html out.pdf`` lays out what our
 builder lays out, reading the same files.
 
@@ -38,6 +39,11 @@ def write_print_html(book_dir: Path, target: Path) -> Path:
     styles.mkdir(exist_ok=True)
     for name, css in book.styles:
         (styles / name).write_text(css, encoding="utf-8")
+    # The builder serves each image from memory as images/<name>-<hash>.<ext>; the
+    # floor reads the same bytes from a file of that name next to print.html.
+    for image in book.images:
+        (target / image.href).parent.mkdir(parents=True, exist_ok=True)
+        (target / image.href).write_bytes(image.data)
     out = target / "print.html"
     out.write_text(html, encoding="utf-8")
     return out
