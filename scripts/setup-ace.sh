@@ -14,16 +14,7 @@ ACE_BIN="$PREFIX/node_modules/.bin/ace-cli"   # the package's bin is named ace-c
 WRAPPER="$PREFIX/chromium-headless"
 
 # 1. Chromium from Debian.
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "setup-ace: /usr/bin/chromium is missing; run: sudo apt-get install -y --no-install-recommends chromium" >&2
-    exit 1
-  fi
-  echo "setup-ace: installing chromium" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q --no-install-recommends chromium >/dev/null \
-    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
-fi
+bash "$ROOT/scripts/setup-system.sh" browser
 
 # 2. Ace's command-line tool, with no browser download.
 if [ ! -x "$ACE_BIN" ]; then

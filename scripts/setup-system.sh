@@ -1,36 +1,48 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs that PyPI cannot provide.
-#   scripts/setup-system.sh build   fonts and libraries `make book` needs
-#   scripts/setup-system.sh test    ... plus the tools the tests use
-# Installs only what is missing; as root it uses apt-get, otherwise it says
-# which packages to install and fails.
+# Installs the Debian packages the project needs that PyPI cannot provide, by profile:
+#   scripts/setup-system.sh build     fonts and libraries `make book` needs
+#   scripts/setup-system.sh test      ... plus the tools the tests use
+#   scripts/setup-system.sh browser   Chromium, for DAISY Ace and the reader screenshots
+#   scripts/setup-system.sh bench     Pandoc and friends, for `make bench`
+# Several profiles may be named. Installs only what is missing; as root it uses
+# apt-get (running `apt-get update` once if a package is not found), otherwise it
+# says which packages to install and fails.
 set -euo pipefail
 
-build_packages=(
-  fonts-ebgaramond          # the book typeface (SIL OFL)
-  libharfbuzz-subset0       # WeasyPrint's fast font subsetting
-  fonts-dejavu-core         # the monospace face for code
-  libpango-1.0-0 libpangoft2-1.0-0 fontconfig
-)
-test_packages=(
-  poppler-utils             # pdftotext, pdffonts, pdftoppm, pdfinfo
-  qpdf                      # qpdf --check
-  default-jre-headless      # EPUBCheck runs on Java
+declare -A profiles=(
+  # the book typeface (SIL OFL); the monospace face for code; WeasyPrint's fast
+  # font subsetting; Pango and fontconfig, which WeasyPrint draws text with
+  [build]="fonts-ebgaramond fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig"
+  # (after build) pdftotext, pdffonts, pdftoppm, pdfinfo, pdfimages; qpdf --check; Java for EPUBCheck
+  [test]="poppler-utils qpdf default-jre-headless"
+  [browser]="chromium"
+  [bench]="pandoc time poppler-utils"
 )
 
-wanted=("${build_packages[@]}")
-if [ "${1:-build}" = "test" ]; then wanted+=("${test_packages[@]}"); fi
+wanted=()
+for profile in "${@:-build}"; do
+  [ -n "${profiles[$profile]+set}" ] || { echo "setup-system: no profile '$profile'" >&2; exit 2; }
+  read -r -a packages <<<"${profiles[$profile]}"
+  wanted+=("${packages[@]}")
+done
+
+installed() {
+  case "$1" in
+    default-jre-headless) command -v java >/dev/null 2>&1 ;;  # any Java will do
+    chromium) [ -x /usr/bin/chromium ] ;;
+    *) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" ;;
+  esac
+}
 
 missing=()
 for package in "${wanted[@]}"; do
-  if [ "$package" = default-jre-headless ] && command -v java >/dev/null 2>&1; then continue; fi
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  installed "$package" || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-system: missing Debian packages: ${missing[*]}" >&2
-  echo "setup-system: run: sudo apt-get install -y ${missing[*]}" >&2
+  echo "setup-system: run: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
   exit 1
 fi
 echo "setup-system: installing ${missing[*]}" >&2

@@ -20,6 +20,8 @@ stamp="$tools/.installed"
 
 die() { echo "reader-setup: error: $*" >&2; exit 1; }
 
+bash "$root/scripts/setup-system.sh" browser  # Debian's Chromium, if missing
+
 command -v node >/dev/null || die "node is not installed (Node 18 or newer is needed)"
 command -v npm >/dev/null || die "npm is not installed"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
