@@ -469,26 +469,13 @@ def _spread(total: int, parts: int) -> list[int]:
 
 
 BOOK_TOML = """\
-# A generated book for the benchmark (bench/make_long_book.py, seed {seed}).
-title = "The Long Benchmark"
-subtitle = "Forty Chapters of Generated Prose"
+# A generated book for the benchmark (bench/make_long_book.py{flag}, seed {seed}).
+title = "{title}"
+subtitle = "{subtitle}"
 authors = ["Bench Marker"]
 language = "en"
 date = 2025-10-15
-rights = "Generated text; no rights reserved."
-
-[print]
-trim = "6x9"
-"""
-
-TECHNICAL_BOOK_TOML = """\
-# A generated book for the benchmark (bench/make_long_book.py --kind technical, seed {seed}).
-title = "The Technical Benchmark"
-subtitle = "Code, Figures and Prose, Generated"
-authors = ["Bench Marker"]
-language = "en"
-date = 2025-10-15
-rights = "Generated text and pictures; no rights reserved."
+rights = "{rights}"
 
 [print]
 trim = "6x9"
@@ -502,7 +489,9 @@ def make_long_book(out: Path, seed: int = DEFAULT_SEED, chapters: int = DEFAULT_
         shutil.rmtree(out)
     (out / "book").mkdir(parents=True)
     (out / "chapters").mkdir()
-    (out / "book" / "book.toml").write_text(BOOK_TOML.format(seed=seed), encoding="utf-8")
+    (out / "book" / "book.toml").write_text(BOOK_TOML.format(
+        flag="", seed=seed, title="The Long Benchmark", subtitle="Forty Chapters of Generated Prose",
+        rights="Generated text; no rights reserved."), encoding="utf-8")
     writer = _Writer(seed)
     for number in range(1, chapters + 1):
         name, text = writer.chapter(number, words)
@@ -521,7 +510,10 @@ def make_technical_book(out: Path, seed: int = DEFAULT_SEED, chapters: int = TEC
     (out / "book").mkdir(parents=True)
     images = out / "chapters" / "images"
     images.mkdir(parents=True)
-    (out / "book" / "book.toml").write_text(TECHNICAL_BOOK_TOML.format(seed=seed), encoding="utf-8")
+    (out / "book" / "book.toml").write_text(BOOK_TOML.format(
+        flag=" --kind technical", seed=seed, title="The Technical Benchmark",
+        subtitle="Code, Figures and Prose, Generated",
+        rights="Generated text and pictures; no rights reserved."), encoding="utf-8")
     writer = _TechnicalWriter(seed)
     first_figure = 1
     for number, (codes, count) in enumerate(zip(_spread(code_blocks, chapters), _spread(figures, chapters),
