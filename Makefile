@@ -18,7 +18,7 @@ SOURCES  := $(shell find $(BOOK_DIR)/book $(BOOK_DIR)/chapters $(BOOK_DIR)/style
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP    := $(VENV)/.test-installed
 
-.PHONY: book epub pdf test lint preview reader-preview fuzz bench check clean distclean
+.PHONY: book epub pdf test lint preview preview-manuscript reader-preview fuzz bench check clean distclean
 
 book: $(EPUB) $(PDF)
 epub: $(EPUB)
@@ -57,6 +57,10 @@ fuzz: $(TEST_STAMP)
 # Speed and memory side by side with Pandoc and bare WeasyPrint (not part of make test).
 bench: $(TEST_STAMP)
 	bash bench/run.sh
+
+# A technical manuscript (tests/fixtures/tech-book) in both editions, for the README.
+preview-manuscript: $(TEST_STAMP)
+	$(PY) scripts/preview_manuscript.py docs/images
 
 # Screenshots of the EPUB in a reading system (epub.js in headless Chromium).
 reader-preview: $(EPUB)

@@ -182,6 +182,7 @@ def _draft_chapter(converter: markdown.Markdown, conversions: MarkdownCache, num
     checks.check_duplicate_ids(path, text, root, problems)
     checks.check_footnotes(path, text, root, problems)
     collect_images(path, text, root, meta.root, problems, images)
+    _drop_empty_spans(root)
     _make_figures(root)
     _mark_section_breaks(root)
     slug = "ch-" + slugify(path.stem)
@@ -239,8 +240,26 @@ def _lift_headings(root: etree._Element, chapter_level: int) -> None:
         heading.tag = f"h{min(6, level + extra)}"
 
 
+def _drop_empty_spans(root: etree._Element) -> None:
+    """Pygments opens each block with an empty <span></span>; it carries nothing and
+    trips some reading systems' location code (epub.js)."""
+    for span in list(root.iter("span")):
+        if not span.attrib and not len(span) and not span.text:
+            checks.remove_element(span)
+
+
 def _make_figures(root: etree._Element) -> None:
-    """A paragraph holding nothing but an image is a figure; its title, the caption."""
+    """A paragraph holding nothing but an image is a figure; its title, the caption.
+    An image aligned left or right in a figure floats the figure, caption and all."""
+    for figure in root.iter("figure"):
+        image = figure.find(".//img")
+        classes = (image.get("class") or "").split() if image is not None else []
+        for side in ("align-left", "align-right"):
+            if image is not None and side in classes:
+                image.set("class", " ".join(c for c in classes if c != side))
+                if not image.get("class"):
+                    del image.attrib["class"]
+                figure.set("class", " ".join([*(figure.get("class") or "").split(), side]))
     for paragraph in list(root.iter("p")):
         children = list(paragraph)
         if (len(children) != 1 or children[0].tag != "img" or (paragraph.text or "").strip()

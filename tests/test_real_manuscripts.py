@@ -33,7 +33,7 @@ def _text(element: object) -> str:
 def test_fenced_code_is_highlighted_by_pygments(tech_book: tuple[Path, BuildResult]) -> None:
     code = _document(tech_book[1], "ch-01-code.xhtml")
     blocks = code.findall(".//x:div[@class='codehilite']/x:pre", XHTML_NS)
-    assert len(blocks) == 4  # ```python, ~~~ (no language), ```bash, ```toml
+    assert len(blocks) == 7  # python, ~~~ (no language), bash, toml, and the plugin section
     keywords = [span.text for span in code.iterfind(".//x:span[@class='k']", XHTML_NS)]
     assert "def" in keywords and "return" in keywords
     assert code.find(".//x:p/x:code", XHTML_NS).text == "widget.init()"
@@ -75,7 +75,8 @@ def test_old_markup_becomes_valid_xhtml_and_css(tech_book: tuple[Path, BuildResu
                 assert attribute not in element.attrib, (element.tag, attribute)
         assert not document.findall(".//x:center", XHTML_NS) and not document.findall(".//x:font", XHTML_NS)
     photo = figures.find(".//x:img[@alt='A grey photo of a widget']", XHTML_NS)
-    assert "align-right" in photo.get("class") and "border: 1px solid" in photo.get("style")
+    assert "align-right" in photo.getparent().get("class"), "the figure floats, caption and all"
+    assert "border: 1px solid" in photo.get("style")
     assert figures.find(".//x:div[@class='center']/x:br", XHTML_NS) is not None
     assert "old red text" in _text(legacy)
 
@@ -93,10 +94,10 @@ def test_chapter_level_titles_and_sections(tech_book: tuple[Path, BuildResult]) 
     chapters = [_text(li.find("x:a", XHTML_NS)) for li in toc.findall("x:ol/x:li", XHTML_NS)]
     assert chapters == ["Getting Started", "Figures", "Old Markup, Made New"]
     sections = [_text(a) for a in toc.iterfind("x:ol/x:li/x:ol/x:li/x:a", XHTML_NS)]
-    assert sections == ["Installing", "Configuring", "A photo"]
+    assert sections == ["Installing", "Configuring", "Extending", "A photo"]
     outline = PdfReader(pdf).outline
     nested = [item.title for group in outline if isinstance(group, list) for item in group]
-    assert nested == ["Installing", "Configuring", "A photo"]
+    assert nested == ["Installing", "Configuring", "Extending", "A photo"]
     said = [str(w) for w in tech_book[1].warnings]
     assert any("01-code.md:1:3: warning: the heading 'Practical Widgets' is above the chapter level"
                in w for w in said)
@@ -106,7 +107,7 @@ def test_ncx_lists_the_sections_too(tech_book: tuple[Path, BuildResult]) -> None
     epub = _files(tech_book[1])[0]
     with zipfile.ZipFile(epub) as archive:
         ncx = archive.read("EPUB/toc.ncx").decode()
-    assert ncx.count("<navPoint") == 6 and "ch-01-code.xhtml#ch-01-code--installing" in ncx
+    assert ncx.count("<navPoint") == 7 and "ch-01-code.xhtml#ch-01-code--installing" in ncx
 
 
 def test_print_images_are_never_upscaled(tech_book: tuple[Path, BuildResult]) -> None:
