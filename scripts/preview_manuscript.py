@@ -56,4 +56,5 @@ def main(out_dir: Path, book: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "tests" / "fixtures" / "tech-book")
+    default_book = ROOT / "tests" / "fixtures" / "tech-book"
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else default_book)
