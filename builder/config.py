@@ -92,7 +92,8 @@ def load_config(book_dir: Path) -> BookMeta:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {_toml_message(exc)}", _toml_location(path, exc)) from exc
+        message, where = toml_problem(path, text, exc)
+        raise ConfigError(message, where) from exc
     return validate(book_dir, path, text, data)
 
 
@@ -111,18 +112,17 @@ def _read_config_text(path: Path) -> str:
         ) from exc
 
 
-def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
-    return re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", str(exc))
-
-
-def _toml_location(path: Path, exc: tomllib.TOMLDecodeError) -> Location:
+def toml_problem(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> tuple[str, Location]:
+    """tomllib's message without its position, and the position as a Location
+    (the last line when the file ends too early)."""
+    message = "not valid TOML: " + re.sub(
+        r"\s*\(at (line \d+, column \d+|end of document)\)$", "", str(exc))
     found = re.search(r"at line (\d+), column (\d+)", str(exc))
     if found:
-        return Location(path, int(found[1]), int(found[2]))
+        return message, Location(path, int(found[1]), int(found[2]))
     if "end of document" in str(exc):
-        text = path.read_text(encoding="utf-8")
-        return Location(path, max(1, len(text.splitlines())), None)
-    return Location(path)
+        return message, Location(path, max(1, len(text.splitlines())), None)
+    return message, Location(path)
 
 
 class _Problems(Problems):

@@ -22,7 +22,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from builder import checks, legacy
-from builder.config import slugify
+from builder.config import slugify, toml_problem
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import collect_images, read_cover
 from builder.markdown_ext import PlaceholderExtension
@@ -353,13 +353,13 @@ def _link_target(
     if file_part and not file_part.endswith(".md"):
         raise ManuscriptError(
             f"link to {href!r}: only chapters (.md) and web addresses can be linked; a local file "
-            "is not carried into the book", _line_of(draft.path, draft.text, href))
+            "is not carried into the book", checks.locate(draft.path, draft.text, href))
     if file_part:
         target_draft = by_file.get(Path(file_part).name)
         if target_draft is None:
             raise ManuscriptError(
                 f"link to {href!r}: no chapter file {file_part!r} in the book",
-                _line_of(draft.path, draft.text, href),
+                checks.locate(draft.path, draft.text, href),
             )
         candidates = [target_draft]
     else:
@@ -371,7 +371,7 @@ def _link_target(
             return candidate.local_ids[fragment]
     raise ManuscriptError(
         f"link to {href!r}: no heading or element has the id {fragment!r}",
-        _line_of(draft.path, draft.text, href),
+        checks.locate(draft.path, draft.text, href),
     )
 
 
@@ -450,7 +450,7 @@ def _body_parts(root: etree._Element, path: Path, text: str, problems: Problems)
             problems.error(
                 f"unknown placeholder [[{name}]]; known: "
                 + ", ".join(f"[[{known}]]" for known in sorted(KNOWN_PLACEHOLDERS)),
-                _line_of(path, text, f"[[{name}]]"),
+                checks.locate(path, text, f"[[{name}]]"),
             )
             checks.remove_element(element)
             continue
@@ -461,13 +461,6 @@ def _body_parts(root: etree._Element, path: Path, text: str, problems: Problems)
         kind, ref, anchor, markup = pieces[index : index + 4]
         parts += [BodyPart(kind, "", ref, anchor), BodyPart("markup", markup)]
     return [part for part in parts if part.kind != "markup" or part.xhtml.strip()]
-
-
-def _line_of(path: Path, text: str, needle: str) -> Location:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return Location(path, number, line.index(needle) + 1)
-    return Location(path)
 
 
 def _check_unique_titles(chapters: tuple[Chapter, ...], problems: Problems) -> None:
@@ -492,9 +485,7 @@ def _load_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"at line (\d+), column (\d+)", str(exc))
-        where = Location(path, int(found[1]), int(found[2])) if found else Location(path)
-        problems.error(f"not valid TOML: {re.sub(r' [(]at .*[)]$', '', str(exc))}", where)
+        problems.error(*toml_problem(path, text, exc))
         return None
 
 
