@@ -90,13 +90,12 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     Every problem in every chapter is collected first; if any is an error,
     one ManuscriptError lists them all."""
     problems = problems if problems is not None else Problems()
-    converter = new_markdown()
-    conversions = MarkdownCache.for_book(meta.root, _conversion_settings())
+    conversions = MarkdownCache.for_book(meta.root, _conversion_settings(), new_markdown)
     images: dict[Path, BookImage] = {}
     drafts = [
         draft
         for number, path in enumerate(meta.chapter_files, start=1)
-        if (draft := _draft_chapter(converter, conversions, number, path, meta, problems, images))
+        if (draft := _draft_chapter(conversions, number, path, meta, problems, images))
         is not None
     ]
     conversions.prune()
@@ -160,8 +159,8 @@ class _Draft:
         )
 
 
-def _draft_chapter(converter: markdown.Markdown, conversions: MarkdownCache, number: int, path: Path,
-                   meta: BookMeta, problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
+def _draft_chapter(conversions: MarkdownCache, number: int, path: Path, meta: BookMeta,
+                   problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
     text = _read_text(path, problems)
     if text is None:
         return None
@@ -170,7 +169,7 @@ def _draft_chapter(converter: markdown.Markdown, conversions: MarkdownCache, num
                        "from book.toml", Location(path))
         return None
     text = checks.clean_characters(path, text, problems)
-    html, raw_blocks = conversions.convert(converter, text)
+    html, raw_blocks = conversions.convert(text)
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)

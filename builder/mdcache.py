@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,18 +27,22 @@ CACHE_DIR = Path(".cache") / "book-builder" / "markdown"
 class MarkdownCache:
     folder: Path | None  # None: no caching (a read-only book folder, or tests that want none)
     salt: str
+    new_converter: Callable[[], markdown.Markdown]
     used: set[str] = field(default_factory=set)
+    converter: markdown.Markdown | None = None  # made on the first miss: loading extensions costs
 
     @staticmethod
-    def for_book(book_root: Path, salt: str) -> MarkdownCache:
-        return MarkdownCache(book_root / CACHE_DIR, f"{__version__}|{markdown.__version__}|{salt}")
+    def for_book(book_root: Path, salt: str, new_converter: Callable[[], markdown.Markdown]) -> MarkdownCache:
+        return MarkdownCache(book_root / CACHE_DIR, f"{__version__}|{markdown.__version__}|{salt}",
+                             new_converter)
 
-    def convert(self, converter: markdown.Markdown, text: str) -> tuple[str, list[str]]:
+    def convert(self, text: str) -> tuple[str, list[str]]:
         key = hashlib.sha256(f"{self.salt}\0{text}".encode()).hexdigest()[:32]
         self.used.add(key)
         cached = self._load(key)
         if cached is not None:
             return cached
+        converter = self.converter = self.converter or self.new_converter()
         converter.reset()
         html = converter.convert(text)
         raw = [block for block in converter.htmlStash.rawHtmlBlocks if isinstance(block, str)]
