@@ -290,6 +290,17 @@ def test_the_imported_mdbook_builds_an_epub_and_a_pdf(tmp_path: Path) -> None:
     assert "your-first-night" in lamp
 
 
+@pytest.mark.parametrize("fixture", ["import-mdbook", "import-toc", "import-plain"])
+def test_every_imported_book_passes_epubcheck_and_ace(tmp_path: Path, fixture: str) -> None:
+    from tests.helpers import epubcheck
+    from tests.test_epub_quality import _ace
+
+    report = import_book(FIXTURES / fixture, tmp_path / "book")
+    epub = next(p for p in build(report.book_dir, tmp_path / "dist", ["epub"]).files)
+    assert epubcheck(epub) == []
+    assert _ace().run_ace(epub) == []
+
+
 def test_reference_links_and_html_links_are_rewritten_too(tmp_path: Path) -> None:
     source = _source(tmp_path, {
         "book.toml": '[book]\ntitle = "Docs"\nauthors = ["A. Writer"]\nsrc = "docs"\n',
