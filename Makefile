@@ -52,7 +52,7 @@ check: $(RUNTIME_STAMP)
 
 # A long property-based run over random manuscripts (make test runs a short, seeded one).
 fuzz: $(TEST_STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(PY) -m pytest -q tests/test_fuzz.py
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(PY) -m pytest -q tests/test_fuzz.py
 
 # Speed and memory side by side with Pandoc and bare WeasyPrint (not part of make test).
 bench: $(TEST_STAMP)

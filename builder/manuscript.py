@@ -15,6 +15,7 @@ from copy import deepcopy
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import markdown
@@ -48,6 +49,7 @@ STYLE_SHEETS = ("base.css", "epub.css", "print.css")
 DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
 ERRATA_FILE = Path("book") / "errata.toml"
 KNOWN_PLACEHOLDERS = {"author-table"}
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # RFC 3986's reserved and unreserved marks
 
 MARKDOWN_EXTENSIONS: list[Any] = [
     "fenced_code",
@@ -284,6 +286,10 @@ def _mark_link_urls(root: etree._Element) -> None:
     for link in list(root.iter("a")):
         href = link.get("href") or ""
         if re.match(r"^(https?|ftp|mailto):", href) and link.getparent() is not None:
+            # A manuscript's URL may hold spaces, quotes or non-ASCII letters: percent-encode
+            # what a URL cannot carry, so EPUB readers and checkers accept it.
+            href = quote(href.strip(), safe=URL_SAFE)
+            link.set("href", href)
             marker = etree.Element(_PART, kind="link-url", ref=href, anchor="")
             link.addnext(marker)
             marker.tail, link.tail = link.tail, None

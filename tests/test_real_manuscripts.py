@@ -141,6 +141,24 @@ def test_links_between_chapters_and_to_the_web(tech_book: tuple[Path, BuildResul
                for link in links)
 
 
+def test_web_addresses_are_made_valid_urls(tmp_path: Path) -> None:
+    import shutil
+
+    from builder.pipeline import build
+    from tests.conftest import FIXTURES
+    from tests.helpers import epubcheck
+
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "small-book", book)
+    chapter = book / "chapters" / "02-second.md"
+    chapter.write_text(chapter.read_text() + '\nSee [the café](https://example.org/a "b"/café page).\n')
+    epub = build(book, tmp_path / "dist", ["epub"]).files[0]
+    second = dict(spine_documents(epub))["ch-02-second.xhtml"]
+    hrefs = [a.get("href") for a in second.iterfind(".//x:a", XHTML_NS)]
+    assert "https://example.org/a%20%22b%22/caf%C3%A9%20page" in hrefs, hrefs
+    assert epubcheck(epub) == []
+
+
 def test_endnotes_when_asked(tech_book: tuple[Path, BuildResult]) -> None:
     code = _document(tech_book[1], "ch-01-code.xhtml")
     notes = code.find(".//x:section[@role='doc-endnotes']", XHTML_NS)
