@@ -539,12 +539,12 @@ def _titled_errata(
     return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata if fix.chapter in titles)
 
 
+def style_path(book_dir: Path, name: str) -> Path:
+    """Where style sheet *name* comes from: the book's own, else the project's default."""
+    own = book_dir / STYLES_DIR / name
+    return own if own.is_file() else DEFAULT_STYLES / name
+
+
 def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:
     """The book's base, EPUB and print sheets; the project's defaults for any it lacks."""
-    sheets = []
-    for name in STYLE_SHEETS:
-        path = book_dir / STYLES_DIR / name
-        if not path.is_file():
-            path = DEFAULT_STYLES / name
-        sheets.append((name, _read_text(path, problems) or ""))
-    return tuple(sheets)
+    return tuple((name, _read_text(style_path(book_dir, name), problems) or "") for name in STYLE_SHEETS)

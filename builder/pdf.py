@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,12 +22,11 @@ from weasyprint.document import Document
 
 from builder.errors import Location, RenderError
 from builder.fetch import BookFetcher, RefusedURL
+from builder.manuscript import style_path
 from builder.model import Book, Diagnostic
+from builder.stylecheck import css_diagnostic, is_css_message
 
 DEFAULT_VARIANT = "pdf/ua-1"
-# WeasyPrint's style sheet messages: "Ignored `colr: red` at 2:3, unknown property."
-_CSS_MESSAGE = re.compile(
-    r"^(?P<message>(Ignored `|Error: ).*?) at (?P<line>\d+):(?P<column>\d+)\.?(?P<rest>.*)$")
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DC = "http://purl.org/dc/elements/1.1/"
 
@@ -133,14 +131,8 @@ def _stamp_metadata(document: Document, language: str, built_at: dt.datetime) ->
 
 def _diagnostic(root: Path, record: logging.LogRecord, sheet: str | None) -> Diagnostic:
     message = record.getMessage()
-    found = _CSS_MESSAGE.match(message)
-    if found and sheet:
-        from builder.stylecheck import style_path
-
+    if sheet and is_css_message(message):
         path = style_path(root, sheet.removeprefix("styles/")) if sheet.startswith("styles/") \
             else root / sheet
-        text = f"{found['message']}{found['rest']}"
-        level = "error" if text.startswith("Error:") else "warning"
-        return Diagnostic(f"CSS: {text.removeprefix('Error:').strip()}", path, int(found["line"]),
-                          int(found["column"]), level)
+        return css_diagnostic(path, message)
     return Diagnostic(f"WeasyPrint: {message}", root)

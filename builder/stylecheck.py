@@ -15,17 +15,28 @@ from pathlib import Path
 import tinycss2
 
 from builder.errors import Location, Problems
-from builder.manuscript import DEFAULT_STYLES, STYLES_DIR
-from builder.model import Book
+from builder.manuscript import style_path
+from builder.model import Book, Diagnostic
 
 # The sheets WeasyPrint reads (epub.css is for e-readers, checked for syntax only).
 PRINT_SHEETS = ("base.css", "print.css")
+_CSS_MESSAGE = re.compile(r"^(Ignored `|Error: ).*? at \d+:\d+")
 _POSITION = re.compile(r"^(?P<message>.*?) at (?P<line>\d+):(?P<column>\d+)\.?(?P<rest>.*)$")
 
 
-def style_path(book_root: Path, name: str) -> Path:
-    own = book_root / STYLES_DIR / name
-    return own if own.is_file() else DEFAULT_STYLES / name
+def is_css_message(message: str) -> bool:
+    """WeasyPrint's style sheet messages: "Ignored `colr: red` at 2:3, unknown property."."""
+    return bool(_CSS_MESSAGE.match(message))
+
+
+def css_diagnostic(path: Path, message: str) -> Diagnostic:
+    """One of WeasyPrint's CSS messages, placed in *path* at the line and column it names;
+    "Error: …" messages are errors, the rest warnings."""
+    found = _POSITION.match(message)
+    text = f"{found['message']}{found['rest']}" if found else message
+    line, column = (int(found["line"]), int(found["column"])) if found else (None, None)
+    level = "error" if text.startswith("Error:") else "warning"
+    return Diagnostic(f"CSS: {text.removeprefix('Error:').strip()}", path, line, column, level)
 
 
 def check_styles(book: Book, problems: Problems, with_weasyprint: bool = True) -> None:
@@ -93,10 +104,4 @@ def _check_with_weasyprint(path: Path, css: str, book_root: Path, problems: Prob
         message = record.getMessage()
         if syntax_reported and message.startswith("Error:"):
             continue  # tinycss2 has named this syntax error already
-        found = _POSITION.match(message)
-        where = Location(path, int(found["line"]), int(found["column"])) if found else Location(path)
-        text = (found["message"] + found["rest"]) if found else message
-        if text.startswith("Error:"):
-            problems.error(f"CSS: {text.removeprefix('Error:').strip()}", where)
-        else:
-            problems.warning(f"CSS: {text}", where)
+        problems.items.append(css_diagnostic(path, message))
