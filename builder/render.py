@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from builder import NAME, __version__
 from builder.model import Book, Page, RenderedBook, RenderedDocument, Section, Target
@@ -37,9 +38,15 @@ class Landmark:
     title: str
 
 
-def environment() -> Environment:
+@cache
+def _template(directory: Path) -> Template:
+    """The one template, compiled once per process (both editions render from it)."""
+    return environment(directory).get_template(TEMPLATE_NAME)
+
+
+def environment(directory: Path = TEMPLATE_DIR) -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=FileSystemLoader(directory),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -108,7 +115,7 @@ class _Renderer:
 
     def __init__(self, book: Book) -> None:
         self.book = book
-        self.template = environment().get_template(TEMPLATE_NAME)
+        self.template = _template(TEMPLATE_DIR)
         self.epub_pages = pages_for(book, "epub")
         self.landmarks = (
             Landmark("cover", "cover", "Cover"),
