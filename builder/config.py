@@ -144,9 +144,6 @@ class _Problems(Problems):
                 return Location(self.path, number, line.index(name) + 1)
         return Location(self.path)
 
-    def raise_if_any(self) -> None:
-        self.raise_if_errors(ConfigError)
-
 
 def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> BookMeta:
     """Check *data* against SCHEMA; return BookMeta or raise with every problem."""
@@ -155,7 +152,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     print_value = data.get("print")
     print_table: dict[str, Any] = print_value if isinstance(print_value, dict) else {}
     _check_keys(problems, print_table, PRINT_SCHEMA, prefix="print.")
-    problems.raise_if_any()
+    problems.raise_if_errors(ConfigError)
 
     title = data["title"].strip()
     if not title:
@@ -177,7 +174,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     structure = _checked_structure(problems, data, print_table)
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
-    problems.raise_if_any()
+    problems.raise_if_errors(ConfigError)
 
     return BookMeta(
         root=book_dir,
