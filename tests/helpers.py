@@ -18,6 +18,16 @@ XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/20
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 
 
+def write_file(path: Path, content: str | bytes) -> Path:
+    """Write *content* (text as UTF-8) at *path*, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
 def require(condition: bool, reason: str) -> None:
     """A missing checker fails the test under CI=true and skips it, visibly, elsewhere."""
     if condition:

@@ -15,6 +15,7 @@ from builder import images, output
 from builder.cli import main
 from builder.pipeline import build
 from tests.conftest import FIXTURES
+from tests.helpers import write_file
 
 GOOD_TOML = (FIXTURES / "small-book" / "book" / "book.toml").read_text()
 
@@ -34,13 +35,7 @@ class Book:
     before: dict[str, bytes]
 
     def write(self, relative: str, text: str | bytes) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
-        return path
+        return write_file(self.root / relative, text)
 
     def toml(self, extra: str = "", replace: tuple[str, str] | None = None) -> None:
         text = GOOD_TOML.replace(*replace) if replace else GOOD_TOML

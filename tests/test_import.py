@@ -12,6 +12,7 @@ from builder.config import load_config
 from builder.errors import BuilderError
 from builder.importer import ImportReport, import_book
 from builder.pipeline import build
+from tests.helpers import write_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -50,12 +51,7 @@ def _toml(report: ImportReport) -> dict[str, object]:
 def _source(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
     source = tmp_path / "source"
     for name, content in files.items():
-        path = source / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+        write_file(source / name, content)
     return source
 
 
