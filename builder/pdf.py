@@ -73,10 +73,71 @@ def _cached_page_references(pdf: Any) -> tuple[bytes, ...]:
     return cached[1]
 
 
+class _SerialisedOnce:
+    """While pydyf writes a file, each object's bytes are made once.
+
+    With an identifier (ours is a hash of the content: same input, same bytes),
+    pydyf's write serialises every object twice, once to write it and once to
+    hash it, so every page, font and image stream is compressed twice at zlib
+    level 9 (a tenth of a 300-page book's build). Nothing changes an object
+    while the file is written, so the second pass may reuse the first one's
+    bytes. Outside a write, objects are serialised exactly as pydyf does."""
+
+    def __init__(self) -> None:
+        # id -> (object, bytes): holding the object keeps its id from being
+        # reused by a short-lived one (pydyf makes a Dictionary per stream).
+        self.memo: dict[int, tuple[Any, bytes]] | None = None
+
+    def data_property(self, original: property) -> property:
+        def data(pdf_object: Any) -> bytes:
+            if self.memo is None:
+                return bytes(original.fget(pdf_object))  # type: ignore[misc]
+            entry = self.memo.get(id(pdf_object))
+            if entry is None:
+                entry = self.memo[id(pdf_object)] = (pdf_object, original.fget(pdf_object))  # type: ignore[misc]
+            return bytes(entry[1])
+        return property(data)
+
+    def wrap_write(self, write: Callable[..., None]) -> Callable[..., None]:
+        def write_once(pdf: Any, *args: Any, **kwargs: Any) -> None:
+            self.memo = {}
+            try:
+                write(pdf, *args, **kwargs)
+            finally:
+                self.memo = None
+        return write_once
+
+
+_PYDYF_AS_SHIPPED: dict[tuple[type, str], Any] = {}
+
+
 def speed_up_pydyf() -> None:
+    """Install the two speed-ups (once); both write the bytes plain pydyf writes."""
     import pydyf
 
+    if _PYDYF_AS_SHIPPED:
+        return
+    for cls, name in ((pydyf.PDF, "page_references"), (pydyf.PDF, "write"),
+                      (pydyf.Stream, "data"), (pydyf.Dictionary, "data")):
+        _PYDYF_AS_SHIPPED[cls, name] = cls.__dict__[name]
+    once = _SerialisedOnce()
     pydyf.PDF.page_references = property(_cached_page_references)
+    pydyf.PDF.write = once.wrap_write(pydyf.PDF.write)
+    pydyf.Stream.data = once.data_property(pydyf.Stream.__dict__["data"])
+    pydyf.Dictionary.data = once.data_property(pydyf.Dictionary.__dict__["data"])
+
+
+@contextmanager
+def pydyf_as_shipped() -> Iterator[None]:
+    """pydyf without our speed-ups, for the test that compares the bytes."""
+    ours = {key: key[0].__dict__[key[1]] for key in _PYDYF_AS_SHIPPED}
+    for (cls, name), value in _PYDYF_AS_SHIPPED.items():
+        setattr(cls, name, value)
+    try:
+        yield
+    finally:
+        for (cls, name), value in ours.items():
+            setattr(cls, name, value)
 
 
 speed_up_pydyf()
