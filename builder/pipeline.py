@@ -15,15 +15,17 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from builder import __version__
 from builder.config import load_config
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.manuscript import read_book
-from builder.model import BookMeta, Diagnostic
+from builder.model import Book, BookMeta, Diagnostic
 from builder.output import write_atomically
-from builder.pagemap import cache_key, load_cached, store_cached
+from builder.pagemap import PageMap, cache_key, load_cached, store_cached
 from builder.pagemap import page_map as make_page_map
+from builder.parallel import Beside
 from builder.render import render_epub, render_print
 
 FORMATS = ("epub", "pdf")
@@ -56,10 +58,15 @@ def build(
         pdf_variant=pdf_variant or meta.print.pdf_variant,
     ))
     clock.lap(f"config      {meta.title!r}, {len(meta.chapter_files)} chapters")
-    book = read_book(meta)
-    clock.lap(f"manuscript  {len(book.chapters)} chapters, {len(book.warnings)} warnings")
-    print_html = render_print(book)
-    clock.lap("render      print edition")
+    if "pdf" in wanted:
+        # A PDF needs WeasyPrint: import it while a child converts the Markdown.
+        with Beside(_draft, meta) as drafting:
+            import builder.pdf  # noqa: F401
+            book, print_html = drafting.result()
+    else:
+        book, print_html = _draft(meta)
+    clock.lap(f"manuscript  {len(book.chapters)} chapters, {len(book.warnings)} warnings, "
+              "print edition rendered")
     built_at = build_time(meta)
     warnings = list(book.warnings)
     outputs: dict[str, bytes] = {}
@@ -70,7 +77,12 @@ def build(
     key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
                     __version__, _weasyprint_version())
     page_map = load_cached(meta.root, key) if "pdf" not in wanted else None
-    if page_map is None:
+    if page_map is not None:
+        clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
+        if "epub" in wanted:
+            outputs.update(_epub_edition(book, page_map, built_at))
+            clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
+    else:
         from builder.pdf import layout, write_pdf
         from builder.stylecheck import check_styles
 
@@ -82,26 +94,42 @@ def build(
         if any(message.level == "error" for message in layout_messages):
             raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
         warnings += layout_messages
-        page_map = make_page_map(document, book.chapters[0].slug)
+        clock.lap(f"layout      {len(document.pages)} pages")
+        # The page map (and the EPUB, which needs it) is made while the PDF is written.
+        with Beside(_after_layout, book, document, "epub" in wanted, built_at) as side:
+            if "pdf" in wanted:
+                outputs[f"{meta.slug}.pdf"] = write_pdf(book, document, built_at,
+                                                        meta.print.pdf_variant)
+                clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
+            page_map, epub = side.result()
         store_cached(meta.root, key, page_map)
-        clock.lap(f"layout      {page_map.page_count} pages")
-        if "pdf" in wanted:
-            outputs[f"{meta.slug}.pdf"] = write_pdf(book, document, built_at, meta.print.pdf_variant)
-            clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
-    else:
-        clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
-    if "epub" in wanted:
-        from builder.epub import write_epub
-
-        documents = render_epub(book, page_map)
-        from builder.cover import render_cover
-
-        drawn_cover = b"" if book.cover else render_cover(meta)
-        outputs[f"{meta.slug}.epub"] = write_epub(book, documents, page_map, drawn_cover, built_at)
-        clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
+        outputs.update(epub)
+        if epub:
+            clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes (with the PDF)")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
     return BuildResult(tuple(files), tuple(warnings))
+
+
+def _draft(meta: BookMeta) -> tuple[Book, str]:
+    """The chapters read and converted, and the print edition's one HTML document."""
+    book = read_book(meta)
+    return book, render_print(book)
+
+
+def _after_layout(book: Book, document: Any, with_epub: bool,
+                  built_at: dt.datetime) -> tuple[PageMap, dict[str, bytes]]:
+    page_map = make_page_map(document, book.chapters[0].slug)
+    return page_map, _epub_edition(book, page_map, built_at) if with_epub else {}
+
+
+def _epub_edition(book: Book, page_map: PageMap, built_at: dt.datetime) -> dict[str, bytes]:
+    from builder.cover import render_cover
+    from builder.epub import write_epub
+
+    documents = render_epub(book, page_map)
+    drawn_cover = b"" if book.cover else render_cover(book.meta)
+    return {f"{book.meta.slug}.epub": write_epub(book, documents, page_map, drawn_cover, built_at)}
 
 
 def _weasyprint_version() -> str:

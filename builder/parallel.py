@@ -1,0 +1,108 @@
+"""Two stages at once: one in a forked child while the parent goes on.
+
+In: a function of plain data and its arguments. Out: its result, made by a
+child process (``os.fork``; the result comes back pickled through a pipe)
+while the parent does other work, so a build uses both of a machine's cores
+where two stages do not depend on each other: the Markdown is converted while
+WeasyPrint is imported, and the page map and the EPUB are made while the PDF
+is written.
+
+A child is only an optimisation. Where there is no fork, where the process has
+other threads (forking them is unsafe), or when ``BOOK_BUILDER_SERIAL`` is set,
+the function runs at once in the parent, as a serial build would. If the child
+fails in any way (an error, a signal, a result that does not pickle), the
+parent runs the function itself, so every error and its message is exactly the
+one a serial build gives, with ``--debug``'s traceback from the real place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+_NOT_YET = object()
+
+
+def can_fork() -> bool:
+    return (hasattr(os, "fork") and threading.active_count() == 1
+            and not os.environ.get("BOOK_BUILDER_SERIAL"))
+
+
+class Beside(Generic[T]):
+    """``with Beside(fn, *args) as side: ...; value = side.result()``.
+
+    Leaving the ``with`` block without taking the result stops the child."""
+
+    def __init__(self, function: Callable[..., T], *args: Any) -> None:
+        self.function = function
+        self.args = args
+        self.pid: int | None = None
+        self.pipe: int | None = None
+        self.value: Any = _NOT_YET
+        self.forked = False
+        if can_fork():
+            self._start()
+        else:
+            self.value = function(*args)
+
+    def _start(self) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            os.close(read_end)
+            status = 1
+            try:
+                data = pickle.dumps(self.function(*self.args), pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(data)
+                status = 0
+            except BaseException:
+                pass
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pid, self.pipe, self.forked = pid, read_end, True
+
+    def result(self) -> T:
+        if self.value is _NOT_YET:
+            self.value = self._collect()
+        return self.value  # type: ignore[no-any-return]
+
+    def _collect(self) -> T:
+        assert self.pipe is not None and self.pid is not None
+        with os.fdopen(self.pipe, "rb") as pipe:
+            self.pipe = None
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status == 0:
+            try:
+                return pickle.loads(data)  # type: ignore[no-any-return]
+            except Exception:
+                pass
+        return self.function(*self.args)
+
+    def __enter__(self) -> Beside[T]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None

@@ -1,0 +1,98 @@
+"""Two stages at once: a forked child does one while the parent goes on, and a
+build made that way is the same, byte for byte and error for error, as a serial one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from builder.errors import ConfigError, Location
+from builder.parallel import Beside, can_fork
+from builder.pipeline import build
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _only_in_parent(parent: int) -> str:
+    if os.getpid() != parent:
+        raise RuntimeError("the child fails")
+    return "made by the parent"
+
+
+def _unpicklable() -> object:
+    return lambda: "still works"
+
+
+def _bad_config() -> None:
+    raise ConfigError("book.toml: title is missing", Location(Path("book/book.toml"), 3))
+
+
+def _sleep() -> None:
+    time.sleep(60)
+
+
+def test_the_result_is_made_in_a_child_process() -> None:
+    assert can_fork(), "the test process has other threads, so builds here never fork"
+    with Beside(_pid) as side:
+        child = side.result()
+    assert side.forked
+    assert child != os.getpid()
+
+
+def test_a_failing_child_leaves_the_work_to_the_parent() -> None:
+    with Beside(_only_in_parent, os.getpid()) as side:
+        assert side.result() == "made by the parent"
+    assert side.forked
+
+
+def test_a_result_that_does_not_pickle_is_made_again_by_the_parent() -> None:
+    with Beside(_unpicklable) as side:
+        made = side.result()
+    assert callable(made) and made() == "still works"
+
+
+def test_an_error_is_the_one_a_serial_run_raises() -> None:
+    with Beside(_bad_config) as side, pytest.raises(ConfigError, match="title is missing"):
+        side.result()
+
+
+def test_serial_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
+    with Beside(_pid) as side:
+        assert not side.forked
+        assert side.result() == os.getpid()
+
+
+def test_leaving_the_block_stops_and_reaps_the_child() -> None:
+    started = time.monotonic()
+    with Beside(_sleep) as side:
+        child = side.pid
+    assert child is not None and side.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # already reaped: no zombie left behind
+    assert time.monotonic() - started < 30
+
+
+def test_a_parallel_build_gives_the_bytes_of_a_serial_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    editions = {}
+    for mode in ("parallel", "serial"):
+        if mode == "serial":
+            monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
+        book = shutil.copytree(FIXTURES / "small-book", tmp_path / mode)
+        files = build(book, tmp_path / f"dist-{mode}").files
+        editions[mode] = {f.name: f.read_bytes() for f in files}
+        cached = list((book / ".cache" / "book-builder").glob("pagemap-*.json"))
+        assert len(cached) == 1, "the page map made beside the PDF is cached"
+    assert sorted(Path(name).suffix for name in editions["parallel"]) == [".epub", ".pdf"]
+    assert editions["parallel"] == editions["serial"]
