@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,36 +109,54 @@ class _SerialisedOnce:
         return write_once
 
 
-_PYDYF_AS_SHIPPED: dict[tuple[type, str], Any] = {}
+class _DefaultLevelZlib:
+    """pydyf's view of zlib, with every stream compressed at zlib's default
+    level instead of pydyf's 9: level 9 takes 4.5 times the CPU of level 6 for
+    streams 3 % smaller (the long book's 309 streams: 0.62 s against 0.14 s,
+    1.19 MB against 1.22 MB). Decompressed, every stream is the same."""
+
+    level = 6
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(self.level, *args, **kwargs)
+
+
+STREAM_COMPRESSION = _DefaultLevelZlib()
+_PYDYF_AS_SHIPPED: dict[tuple[Any, str], Any] = {}
 
 
 def speed_up_pydyf() -> None:
-    """Install the two speed-ups (once); both write the bytes plain pydyf writes."""
+    """Install the speed-ups (once). The first two write the bytes plain pydyf
+    writes; the third changes only how hard streams are compressed."""
     import pydyf
 
     if _PYDYF_AS_SHIPPED:
         return
-    for cls, name in ((pydyf.PDF, "page_references"), (pydyf.PDF, "write"),
-                      (pydyf.Stream, "data"), (pydyf.Dictionary, "data")):
-        _PYDYF_AS_SHIPPED[cls, name] = cls.__dict__[name]
+    for owner, name in ((pydyf.PDF, "page_references"), (pydyf.PDF, "write"),
+                        (pydyf.Stream, "data"), (pydyf.Dictionary, "data"), (pydyf, "zlib")):
+        _PYDYF_AS_SHIPPED[owner, name] = vars(owner)[name]
     once = _SerialisedOnce()
     pydyf.PDF.page_references = property(_cached_page_references)
     pydyf.PDF.write = once.wrap_write(pydyf.PDF.write)
     pydyf.Stream.data = once.data_property(pydyf.Stream.__dict__["data"])
     pydyf.Dictionary.data = once.data_property(pydyf.Dictionary.__dict__["data"])
+    pydyf.zlib = STREAM_COMPRESSION
 
 
 @contextmanager
 def pydyf_as_shipped() -> Iterator[None]:
-    """pydyf without our speed-ups, for the test that compares the bytes."""
-    ours = {key: key[0].__dict__[key[1]] for key in _PYDYF_AS_SHIPPED}
-    for (cls, name), value in _PYDYF_AS_SHIPPED.items():
-        setattr(cls, name, value)
+    """pydyf without our speed-ups, for the tests that compare."""
+    ours = {key: vars(key[0])[key[1]] for key in _PYDYF_AS_SHIPPED}
+    for (owner, name), value in _PYDYF_AS_SHIPPED.items():
+        setattr(owner, name, value)
     try:
         yield
     finally:
-        for (cls, name), value in ours.items():
-            setattr(cls, name, value)
+        for (owner, name), value in ours.items():
+            setattr(owner, name, value)
 
 
 speed_up_pydyf()
