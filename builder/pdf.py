@@ -141,8 +141,8 @@ def speed_up_pydyf() -> None:
     once = _SerialisedOnce()
     pydyf.PDF.page_references = property(_cached_page_references)
     pydyf.PDF.write = once.wrap_write(pydyf.PDF.write)
-    pydyf.Stream.data = once.data_property(pydyf.Stream.__dict__["data"])
-    pydyf.Dictionary.data = once.data_property(pydyf.Dictionary.__dict__["data"])
+    pydyf.Stream.data = once.data_property(_PYDYF_AS_SHIPPED[pydyf.Stream, "data"])
+    pydyf.Dictionary.data = once.data_property(_PYDYF_AS_SHIPPED[pydyf.Dictionary, "data"])
     pydyf.zlib = STREAM_COMPRESSION
 
 

@@ -95,13 +95,15 @@ def build(
             raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
         warnings += layout_messages
         clock.lap(f"layout      {len(document.pages)} pages")
-        # The page map (and the EPUB, which needs it) is made while the PDF is written.
-        with Beside(_after_layout, book, document, "epub" in wanted, built_at) as side:
-            if "pdf" in wanted:
+        if "pdf" in wanted:
+            # The page map (and the EPUB, which needs it) is made while the PDF is written.
+            with Beside(_after_layout, book, document, "epub" in wanted, built_at) as side:
                 outputs[f"{meta.slug}.pdf"] = write_pdf(book, document, built_at,
                                                         meta.print.pdf_variant)
                 clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
-            page_map, epub = side.result()
+                page_map, epub = side.result()
+        else:  # nothing to do beside it: a child would only add a fork and a pickle
+            page_map, epub = _after_layout(book, document, "epub" in wanted, built_at)
         store_cached(meta.root, key, page_map)
         outputs.update(epub)
         if epub:
