@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__
+from builder.collector import collect_old_garbage, few_full_collections
 from builder.config import load_config
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.manuscript import read_book
@@ -39,6 +40,7 @@ class BuildResult:
     warnings: tuple[Diagnostic, ...]
 
 
+@few_full_collections()
 def build(
     book_dir: Path,
     out_dir: Path,
@@ -91,6 +93,8 @@ def build(
         style_problems.raise_if_errors(ManuscriptError)
         warnings += style_problems.warnings
         document, layout_messages = layout(book, print_html, resources)
+        # The parsed HTML and the style cascade are garbage now, and old.
+        collect_old_garbage()
         if any(message.level == "error" for message in layout_messages):
             raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
         warnings += layout_messages
