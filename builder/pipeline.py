@@ -21,13 +21,15 @@ from builder import __version__
 from builder.collector import collect_old_garbage, few_full_collections
 from builder.config import load_config
 from builder.errors import BuilderError, ManuscriptError, Problems
-from builder.manuscript import read_book
 from builder.model import Book, BookMeta, Diagnostic
 from builder.output import write_atomically
 from builder.pagemap import PageMap, cache_key, load_cached, store_cached
 from builder.pagemap import page_map as make_page_map
 from builder.parallel import Beside
-from builder.render import render_epub, render_print
+
+# builder.manuscript, builder.render and builder.stylecheck (Markdown, Jinja2,
+# Pygments) are imported where they are used: in a PDF build that is the child
+# that drafts the book, so the parent forks it sooner and imports WeasyPrint.
 
 FORMATS = ("epub", "pdf")
 BOOK_PATHS = ("book", "chapters", "styles")  # what a git commit must touch to date the book
@@ -61,15 +63,15 @@ def build(
     ))
     clock.lap(f"config      {meta.title!r}, {len(meta.chapter_files)} chapters")
     if "pdf" in wanted:
-        # A PDF needs WeasyPrint: import it while a child converts the Markdown.
+        # A PDF needs WeasyPrint: import it while a child drafts the book.
         with Beside(_draft, meta) as drafting:
             import builder.pdf  # noqa: F401
-            book, print_html = drafting.result()
+            draft = drafting.result()
     else:
-        book, print_html = _draft(meta)
+        draft = _draft(meta)
+    book, print_html, built_at = draft.book, draft.print_html, draft.built_at
     clock.lap(f"manuscript  {len(book.chapters)} chapters, {len(book.warnings)} warnings, "
               "print edition rendered")
-    built_at = build_time(meta)
     warnings = list(book.warnings)
     outputs: dict[str, bytes] = {}
 
@@ -86,12 +88,9 @@ def build(
             clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
     else:
         from builder.pdf import layout, write_pdf
-        from builder.stylecheck import check_styles
 
-        style_problems = Problems()
-        check_styles(book, style_problems, with_weasyprint=False)
-        style_problems.raise_if_errors(ManuscriptError)
-        warnings += style_problems.warnings
+        draft.style_problems.raise_if_errors(ManuscriptError)
+        warnings += draft.style_problems.warnings
         document, layout_messages = layout(book, print_html, resources)
         # The parsed HTML and the style cascade are garbage now, and old.
         collect_old_garbage()
@@ -117,10 +116,25 @@ def build(
     return BuildResult(tuple(files), tuple(warnings))
 
 
-def _draft(meta: BookMeta) -> tuple[Book, str]:
-    """The chapters read and converted, and the print edition's one HTML document."""
+@dataclass(frozen=True)
+class _Draft:
+    book: Book
+    print_html: str
+    style_problems: Problems  # raised only where there is a layout to spoil
+    built_at: dt.datetime
+
+
+def _draft(meta: BookMeta) -> _Draft:
+    """The chapters read and converted, the print edition's one HTML document,
+    what is wrong with the style sheets, and the time to stamp."""
+    from builder.manuscript import read_book
+    from builder.render import render_print
+    from builder.stylecheck import check_styles
+
     book = read_book(meta)
-    return book, render_print(book)
+    style_problems = Problems()
+    check_styles(book, style_problems, with_weasyprint=False)
+    return _Draft(book, render_print(book), style_problems, build_time(meta))
 
 
 def _after_layout(book: Book, document: Any, with_epub: bool,
@@ -132,6 +146,7 @@ def _after_layout(book: Book, document: Any, with_epub: bool,
 def _epub_edition(book: Book, page_map: PageMap, built_at: dt.datetime) -> dict[str, bytes]:
     from builder.cover import render_cover
     from builder.epub import write_epub
+    from builder.render import render_epub
 
     documents = render_epub(book, page_map)
     drawn_cover = b"" if book.cover else render_cover(book.meta)
@@ -146,6 +161,7 @@ def _weasyprint_version() -> str:
 
 def check(book_dir: Path) -> list[Diagnostic]:
     """Every problem the book has, without building: config, chapters, styles."""
+    from builder.manuscript import read_book
     from builder.stylecheck import check_styles
 
     try:
