@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from builder import NAME, __version__
-from builder.config import PDF_VARIANTS
 from builder.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError
+from builder.model import PDF_VARIANTS
 
 
 def parser() -> argparse.ArgumentParser:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import ConfigError, Location, Problems
-from builder.model import BookMeta, PrintOptions, Structure
+from builder.model import PDF_VARIANTS, BookMeta, PrintOptions, Structure
 
 CONFIG_NAME = Path("book") / "book.toml"
 DEFAULT_CHAPTERS = "chapters/*.md"
@@ -75,7 +75,6 @@ SCHEMA: dict[str, Key] = {
     "notes": Key(str, False, "EPUB footnotes as \"popup\" notes (default) or chapter \"endnotes\""),
     "print": Key(dict, False, "a table of print options: trim, print_job, pdf_variant, link_urls"),
 }
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "pdf/a-4")
 PRINT_SCHEMA: dict[str, Key] = {
     "trim": Key(str, False, "one of " + ", ".join(TRIM_SIZES) + ", or \"W x H in|mm\""),
     "print_job": Key(bool, False, "true for 3 mm bleed and crop marks (the printer's file)"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 Target = Literal["epub", "print"]
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "pdf/a-4")  # the first is the default
 
 
 @dataclass(frozen=True)

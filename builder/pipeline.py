@@ -19,7 +19,6 @@ from typing import Any
 
 from builder import __version__
 from builder.collector import collect_old_garbage, few_full_collections
-from builder.config import load_config
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.model import Book, BookMeta, Diagnostic
 from builder.output import write_atomically
@@ -27,7 +26,7 @@ from builder.pagemap import PageMap, cache_key, load_cached, store_cached
 from builder.pagemap import page_map as make_page_map
 from builder.parallel import Beside
 
-# builder.manuscript, builder.render and builder.stylecheck (Markdown, Jinja2,
+# builder.config, .manuscript, .render and .stylecheck (Markdown, Jinja2,
 # Pygments) are imported where they are used: in a PDF build that is the child
 # that drafts the book, so the parent forks it sooner and imports WeasyPrint.
 
@@ -55,23 +54,16 @@ def build(
     given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
-    meta = load_config(book_dir)
-    meta = replace(meta, print=replace(
-        meta.print,
-        print_job=meta.print.print_job if print_job is None else print_job,
-        pdf_variant=pdf_variant or meta.print.pdf_variant,
-    ))
-    clock.lap(f"config      {meta.title!r}, {len(meta.chapter_files)} chapters")
     if "pdf" in wanted:
-        # A PDF needs WeasyPrint: import it while a child drafts the book.
-        with Beside(_draft, meta) as drafting:
+        # A PDF needs WeasyPrint: import it while a child reads and drafts the book.
+        with Beside(_draft, book_dir, print_job, pdf_variant) as drafting:
             import builder.pdf  # noqa: F401
             draft = drafting.result()
     else:
-        draft = _draft(meta)
-    book, print_html, built_at = draft.book, draft.print_html, draft.built_at
-    clock.lap(f"manuscript  {len(book.chapters)} chapters, {len(book.warnings)} warnings, "
-              "print edition rendered")
+        draft = _draft(book_dir, print_job, pdf_variant)
+    meta, book, print_html, built_at = draft.meta, draft.book, draft.print_html, draft.built_at
+    clock.lap(f"manuscript  {meta.title!r}: {len(book.chapters)} chapters, "
+              f"{len(book.warnings)} warnings, print edition rendered")
     warnings = list(book.warnings)
     outputs: dict[str, bytes] = {}
 
@@ -93,7 +85,7 @@ def build(
         warnings += draft.style_problems.warnings
         document, layout_messages = layout(book, print_html, resources)
         # The parsed HTML and the style cascade are garbage now, and old.
-        collect_old_garbage()
+        collect_old_garbage(len(document.pages))
         if any(message.level == "error" for message in layout_messages):
             raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
         warnings += layout_messages
@@ -118,23 +110,32 @@ def build(
 
 @dataclass(frozen=True)
 class _Draft:
+    meta: BookMeta
     book: Book
     print_html: str
     style_problems: Problems  # raised only where there is a layout to spoil
     built_at: dt.datetime
 
 
-def _draft(meta: BookMeta) -> _Draft:
-    """The chapters read and converted, the print edition's one HTML document,
-    what is wrong with the style sheets, and the time to stamp."""
+def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None) -> _Draft:
+    """The config (with the command line's print options), the chapters read and
+    converted, the print edition's one HTML document, what is wrong with the
+    style sheets, and the time to stamp."""
+    from builder.config import load_config
     from builder.manuscript import read_book
     from builder.render import render_print
     from builder.stylecheck import check_styles
 
+    meta = load_config(book_dir)
+    meta = replace(meta, print=replace(
+        meta.print,
+        print_job=meta.print.print_job if print_job is None else print_job,
+        pdf_variant=pdf_variant or meta.print.pdf_variant,
+    ))
     book = read_book(meta)
     style_problems = Problems()
     check_styles(book, style_problems, with_weasyprint=False)
-    return _Draft(book, render_print(book), style_problems, build_time(meta))
+    return _Draft(meta, book, render_print(book), style_problems, build_time(meta))
 
 
 def _after_layout(book: Book, document: Any, with_epub: bool,
@@ -161,6 +162,7 @@ def _weasyprint_version() -> str:
 
 def check(book_dir: Path) -> list[Diagnostic]:
     """Every problem the book has, without building: config, chapters, styles."""
+    from builder.config import load_config
     from builder.manuscript import read_book
     from builder.stylecheck import check_styles
 

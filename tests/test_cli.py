@@ -25,7 +25,7 @@ def test_build_prints_a_line_per_stage(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["build", "--out", str(tmp_path / "dist"), str(book)], err) == 0
     stages = [line.split()[1] for line in err.getvalue().splitlines()]
-    assert stages == ["config", "manuscript", "layout", "pdf", "epub", "write"]
+    assert stages == ["manuscript", "layout", "pdf", "epub", "write"]
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
         "a-small-test-book.epub", "a-small-test-book.pdf"]
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+import builder.collector
 import builder.pdf
-from builder.collector import few_full_collections
+from builder.collector import WORTH_COLLECTING_PAGES, collect_old_garbage, few_full_collections
 from builder.errors import ConfigError
 from builder.pipeline import build
 from tests.conftest import FIXTURES
@@ -35,17 +36,30 @@ def test_a_build_lays_out_without_full_collections_and_collects_after(
 
     def watched_layout(*args: Any) -> Any:
         seen["threshold"] = gc.get_threshold()
-        seen["full collections before"] = gc.get_stats()[2]["collections"]
+        seen["full collections before"] = full_collections()
         return real_layout(*args)
 
     monkeypatch.setattr(builder.pdf, "layout", watched_layout)
+    monkeypatch.setattr(builder.collector, "WORTH_COLLECTING_PAGES", 1)  # a small book
     before = gc.get_threshold()
     book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
     build(book, tmp_path / "dist", formats=["pdf"])
     assert seen["threshold"][2] > 100_000
-    assert gc.get_stats()[2]["collections"] > seen["full collections before"], \
+    assert full_collections() > seen["full collections before"], \
         "one full collection after the layout frees the parsed HTML and the cascade"
     assert gc.get_threshold() == before
+
+
+def full_collections() -> int:
+    return int(gc.get_stats()[2]["collections"])
+
+
+def test_only_a_long_layout_is_worth_a_collection() -> None:
+    before = full_collections()
+    assert collect_old_garbage(WORTH_COLLECTING_PAGES - 1) == 0
+    assert full_collections() == before
+    collect_old_garbage(WORTH_COLLECTING_PAGES)
+    assert full_collections() == before + 1
 
 
 def test_a_failed_build_restores_the_thresholds(tmp_path: Path) -> None:
