@@ -1,7 +1,5 @@
 """`python -m builder`: the command line (see builder.cli)."""
 
-import sys
+from builder.cli import run
 
-from builder.cli import main
-
-sys.exit(main())
+run()

@@ -10,10 +10,13 @@ traceback unless --debug is given.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from builder import NAME, __version__
 from builder.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError
@@ -70,6 +73,22 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
         print(f"{NAME}: internal error: {exc!r}; dist/ was left as it was. "
               "Run again with --debug and report the traceback.", file=err)
         return EXIT_INTERNAL
+
+
+def run() -> NoReturn:
+    """The command (``python -m builder``, ``book-builder``): main(), then a quick exit.
+
+    By the end the outputs are written and closed, and what is left is tearing
+    down the interpreter: every module of WeasyPrint, fontTools, Pillow and
+    cffi, one object at a time, about 70 ms of a 1 s build. The exit handlers
+    run and the streams are flushed, then the process ends at once and the
+    system takes its memory back whole."""
+    status = main()
+    atexit._run_exitfuncs()
+    with contextlib.suppress(OSError):  # a reader that has gone away
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def _import(args: argparse.Namespace, err: TextIO) -> int:

@@ -19,6 +19,28 @@ def test_version() -> None:
     assert done.stdout.strip() == f"book-builder {__version__}"
 
 
+def test_the_quick_exit_runs_the_exit_handlers_and_flushes_the_streams(tmp_path: Path) -> None:
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        "print('buffered before the exit', end='')\n"
+        f"sys.argv = ['book-builder', 'check', {str(FIXTURES / 'small-book')!r}]\n"
+        "from builder.cli import run\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "buffered before the exit"
+    assert "exit handler ran" in done.stderr
+    assert "0 errors" in done.stderr
+
+
+def test_the_quick_exit_keeps_the_exit_status(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "builder", "check", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "book.toml" in done.stderr
+
+
 def test_build_prints_a_line_per_stage(tmp_path: Path) -> None:
     book = tmp_path / "book"
     shutil.copytree(FIXTURES / "small-book", book)
