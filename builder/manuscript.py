@@ -41,12 +41,9 @@ from builder.model import (
     Structure,
     TableRow,
 )
+from builder.stylesheets import STYLE_SHEETS, style_path
 
 AUTHOR_TABLE_FILE = Path("book") / "author.toml"
-STYLES_DIR = Path("styles")
-STYLE_SHEETS = ("base.css", "epub.css", "print.css")
-# A book folder without styles/ is typeset with this project's own sheets.
-DEFAULT_STYLES = Path(__file__).resolve().parent.parent / "styles"
 ERRATA_FILE = Path("book") / "errata.toml"
 KNOWN_PLACEHOLDERS = {"author-table"}
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # RFC 3986's reserved and unreserved marks
@@ -537,12 +534,6 @@ def _titled_errata(
             problems.error(f"a fix names chapter {fix.chapter!r}, which is not in the book; "
                            f"use one of: {', '.join(titles)}", Location(path))
     return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata if fix.chapter in titles)
-
-
-def style_path(book_dir: Path, name: str) -> Path:
-    """Where style sheet *name* comes from: the book's own, else the project's default."""
-    own = book_dir / STYLES_DIR / name
-    return own if own.is_file() else DEFAULT_STYLES / name
 
 
 def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:

@@ -15,8 +15,8 @@ from pathlib import Path
 import tinycss2
 
 from builder.errors import Location, Problems
-from builder.manuscript import style_path
 from builder.model import Book, Diagnostic
+from builder.stylesheets import style_path
 
 # The sheets WeasyPrint reads (epub.css is for e-readers, checked for syntax only).
 PRINT_SHEETS = ("base.css", "print.css")

@@ -115,6 +115,26 @@ def test_the_pydyf_speed_ups_write_the_same_bytes(tmp_path: Path, monkeypatch: p
     assert b"/ID" in sped_up
 
 
+class _Name(str):
+    """A str subclass: pydyf's own conversion must still handle it."""
+
+
+def test_the_faster_to_bytes_gives_pydyf_s_bytes_for_every_kind() -> None:
+    import pydyf
+
+    from builder import pdf
+
+    with pdf.pydyf_as_shipped():
+        original = pydyf._to_bytes
+    fast = pdf._faster_to_bytes(original)
+    nested = pydyf.Dictionary({"Type": "/StructElem", "K": pydyf.Array([0, 1, b"12 0 R"])})
+    values = [b"1 0 R", b"", "/P", "", 0, -7, 2**70, True, False, 1.0, 0.5, -2.25, 1e-7,
+              _Name("/Sect"), nested, pydyf.Array([1.5, "x", nested]), pydyf.String("(a)")]
+    assert [fast(value) for value in values] == [original(value) for value in values]
+    with pytest.raises(UnicodeEncodeError):
+        fast("é")  # as pydyf: a name or operator is ASCII, or an error
+
+
 def test_streams_are_compressed_faster_to_the_same_content(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """At zlib's default level every stream decompresses to what pydyf's level 9 held."""
