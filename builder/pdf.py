@@ -18,14 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from weasyprint import HTML
-from weasyprint.document import Document
 
 from builder.errors import Location, RenderError
-from builder.fetch import BookFetcher, RefusedURL
 from builder.model import Book, Diagnostic
+from builder.native import import_weasyprint
 from builder.stylecheck import css_diagnostic, is_css_message
 from builder.stylesheets import style_path
+
+import_weasyprint()  # before anything of WeasyPrint's is imported: it finds the libraries sooner
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.document import Document  # noqa: E402
+
+from builder.fetch import BookFetcher, RefusedURL  # noqa: E402
 
 DEFAULT_VARIANT = "pdf/ua-1"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
