@@ -1,18 +1,17 @@
 """When Python's cyclic garbage collector runs during a build.
 
 In: nothing but the build's own stages. Out: ``few_full_collections()``, a
-context manager for the length of a build, and ``collect_old_garbage()``, one
-full collection where a stage has just let go of a large structure.
+context manager (and decorator) for the length of a build.
 
 Why: CPython runs a *full* collection every so often as objects survive, and a
 full collection walks every live object. A laid-out book is hundreds of
 thousands of live boxes, so each one costs more than the last: the long
 benchmark book had nine of them, about 0.5 s of a 9 s build. Inside a build the
 automatic full collections are off; young garbage is still collected as usual
-(generations 0 and 1). Where the garbage really is old (the parsed HTML and the
-style cascade, once WeasyPrint has laid the pages out) the build collects once
-by hand, so the peak memory of a long book's build is lower than with the
-default policy, not higher. Outside a build the interpreter's own thresholds are restored.
+(generations 0 and 1). The one large lot of old garbage a build makes, the
+layout's context with every computed style, is freed by reference counting
+instead: builder.pdf breaks the reference cycle that held it. Outside a build
+the interpreter's own thresholds are restored.
 """
 
 from __future__ import annotations
@@ -34,14 +33,3 @@ def few_full_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*saved)
-
-
-# Below this many pages the old garbage is a few megabytes, and collecting it
-# costs more time (about 30 ms on the 23-page real book) than the memory is worth.
-WORTH_COLLECTING_PAGES = 100
-
-
-def collect_old_garbage(pages: int) -> int:
-    """One full collection after a layout of *pages* pages, when the layout was
-    long enough to be worth it; returns the number of objects freed."""
-    return gc.collect() if pages >= WORTH_COLLECTING_PAGES else 0

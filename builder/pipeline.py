@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__
-from builder.collector import collect_old_garbage, few_full_collections
+from builder.collector import few_full_collections
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.model import Book, BookMeta, Diagnostic
 from builder.output import write_atomically
@@ -84,8 +84,6 @@ def build(
         draft.style_problems.raise_if_errors(ManuscriptError)
         warnings += draft.style_problems.warnings
         document, layout_messages = layout(book, print_html, resources)
-        # The parsed HTML and the style cascade are garbage now, and old.
-        collect_old_garbage(len(document.pages))
         if any(message.level == "error" for message in layout_messages):
             raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
         warnings += layout_messages
