@@ -86,6 +86,9 @@ def _url_of(token: object) -> str | None:
 
 
 def _check_with_weasyprint(path: Path, css: str, book_root: Path, problems: Problems) -> None:
+    from builder.native import import_weasyprint
+
+    import_weasyprint()
     from weasyprint import CSS
 
     from builder.fetch import BookFetcher, RefusedURL
