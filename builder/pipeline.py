@@ -69,9 +69,7 @@ def build(
 
     resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
     resources.update({image.href: image.data for image in book.images})
-    # Everything the layout reads: the HTML, the styles, and the code that lays it out.
-    key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
-                    __version__, _weasyprint_version())
+    key = draft.layout_key
     page_map = load_cached(meta.root, key) if "pdf" not in wanted else None
     if page_map is not None:
         clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
@@ -113,12 +111,13 @@ class _Draft:
     print_html: str
     style_problems: Problems  # raised only where there is a layout to spoil
     built_at: dt.datetime
+    layout_key: str  # the page map's cache key
 
 
 def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None) -> _Draft:
     """The config (with the command line's print options), the chapters read and
     converted, the print edition's one HTML document, what is wrong with the
-    style sheets, and the time to stamp."""
+    style sheets, the time to stamp and the key of the cached page map."""
     from builder.config import load_config
     from builder.manuscript import read_book
     from builder.render import render_print
@@ -133,7 +132,11 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None) -> _
     book = read_book(meta)
     style_problems = Problems()
     check_styles(book, style_problems, with_weasyprint=False)
-    return _Draft(meta, book, render_print(book), style_problems, build_time(meta))
+    print_html = render_print(book)
+    # Everything the layout reads: the HTML, the styles, and the code that lays it out.
+    layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
+                           __version__, _weasyprint_version())
+    return _Draft(meta, book, print_html, style_problems, build_time(meta), layout_key)
 
 
 def _after_layout(book: Book, document: Any, with_epub: bool,
