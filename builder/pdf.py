@@ -196,6 +196,8 @@ def _image_fetcher_without_cycle(context: Any) -> None:
     layout is done. An image that needs the context later (an SVG draws itself
     with it) is still handed the context itself and keeps it alive, as before."""
     fetch = context.get_image_from_uri
+    if not (isinstance(fetch, partial) and id(fetch.keywords.get("context")) == id(context)):
+        return  # not the cycle this WeasyPrint version was known to make: leave it be
     keywords = {name: value for name, value in fetch.keywords.items() if name != "context"}
     base = partial(fetch.func, *fetch.args, **keywords)
     weak_context = weakref.ref(context)

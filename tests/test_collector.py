@@ -114,6 +114,17 @@ def test_an_svg_still_draws_with_the_context_it_keeps(
     assert drawn, "the SVG's circle (Bezier curves) is drawn on a page"
 
 
+def test_a_fetcher_without_the_cycle_is_left_as_it_is() -> None:
+    class Context:
+        def get_image_from_uri(self, url: str) -> str:
+            return url
+
+    context = Context()
+    fetch = context.get_image_from_uri
+    builder.pdf._image_fetcher_without_cycle(context)
+    assert context.get_image_from_uri == fetch
+
+
 def _noon(day: Any) -> Any:
     import datetime as dt
 
