@@ -20,6 +20,7 @@ from typing import Any
 from builder import __version__
 from builder.collector import few_full_collections
 from builder.errors import BuilderError, ManuscriptError, Problems
+from builder.hyphenation import Patterns, read_patterns, use_patterns
 from builder.model import Book, BookMeta, Diagnostic
 from builder.output import write_atomically
 from builder.pagemap import PageMap, cache_key, load_cached, store_cached
@@ -56,11 +57,12 @@ def build(
     clock = _Stopwatch(progress)
     if "pdf" in wanted:
         # A PDF needs WeasyPrint: import it while a child reads and drafts the book.
-        with Beside(_draft, book_dir, print_job, pdf_variant) as drafting:
+        with Beside(_draft, book_dir, print_job, pdf_variant, True) as drafting:
             import builder.pdf  # noqa: F401
             draft = drafting.result()
+        use_patterns(draft.hyphenation)
     else:
-        draft = _draft(book_dir, print_job, pdf_variant)
+        draft = _draft(book_dir, print_job, pdf_variant, False)
     meta, book, print_html, built_at = draft.meta, draft.book, draft.print_html, draft.built_at
     clock.lap(f"manuscript  {meta.title!r}: {len(book.chapters)} chapters, "
               f"{len(book.warnings)} warnings, print edition rendered")
@@ -112,12 +114,15 @@ class _Draft:
     style_problems: Problems  # raised only where there is a layout to spoil
     built_at: dt.datetime
     layout_key: str  # the page map's cache key
+    hyphenation: Patterns | None  # parsed here, so that the layout need not
 
 
-def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None) -> _Draft:
+def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
+           for_layout: bool) -> _Draft:
     """The config (with the command line's print options), the chapters read and
     converted, the print edition's one HTML document, what is wrong with the
-    style sheets, the time to stamp and the key of the cached page map."""
+    style sheets, the time to stamp, the key of the cached page map and, *for_layout*,
+    the hyphenation patterns of the book's language."""
     from builder.config import load_config
     from builder.manuscript import read_book
     from builder.render import render_print
@@ -136,7 +141,8 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None) -> _
     # Everything the layout reads: the HTML, the styles, and the code that lays it out.
     layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
                            __version__, _weasyprint_version())
-    return _Draft(meta, book, print_html, style_problems, build_time(meta), layout_key)
+    return _Draft(meta, book, print_html, style_problems, build_time(meta), layout_key,
+                  read_patterns(meta.language) if for_layout else None)
 
 
 def _after_layout(book: Book, document: Any, with_epub: bool,

@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pyphen
 import pytest
 
 from builder.errors import ConfigError, Location
@@ -96,3 +97,35 @@ def test_a_parallel_build_gives_the_bytes_of_a_serial_one(
         assert len(cached) == 1, "the page map made beside the PDF is cached"
     assert sorted(Path(name).suffix for name in editions["parallel"]) == [".epub", ".pdf"]
     assert editions["parallel"] == editions["serial"]
+
+
+class _RecordedPatterns(pyphen.HyphDict):  # type: ignore[misc]
+    """Pyphen's parsed patterns, noting which process parsed which file."""
+
+    def __init__(self, path: Path) -> None:
+        with open(os.environ["PARSED_PATTERNS_LOG"], "a") as log:
+            log.write(f"{os.getpid()} {path}\n")
+        super().__init__(path)
+
+
+def test_the_hyphenation_patterns_are_parsed_by_the_child_not_the_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "parsed"
+    monkeypatch.setenv("PARSED_PATTERNS_LOG", str(log))
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    monkeypatch.setattr(pyphen, "HyphDict", _RecordedPatterns)
+    book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
+    build(book, tmp_path / "dist", ["pdf"])
+    english = pyphen.LANGUAGES[pyphen.language_fallback("en-GB")]  # the book's language
+    assert english in pyphen.hdcache, "the child's patterns were used"
+    parsed = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    assert [str(english)] == [path for pid, path in parsed if pid != str(os.getpid())]
+    assert str(english) not in [path for pid, path in parsed if pid == str(os.getpid())], \
+        "the parent parsed the book language's patterns itself"
+
+
+def test_a_language_pyphen_does_not_know_has_no_patterns_to_read() -> None:
+    from builder.hyphenation import read_patterns, use_patterns
+
+    assert read_patterns("tlh") is None  # Klingon: no dictionary, and no error
+    use_patterns(None)  # nothing to hand over
