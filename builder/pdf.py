@@ -5,6 +5,10 @@ In: the template's one HTML document of the whole book, the in-memory resources
 also reads), then the bytes of a tagged PDF/UA-1 file whose identifier is a
 hash of its content (same input, same bytes). Everything WeasyPrint reads goes
 through BookFetcher; its warnings are returned as Diagnostics, not printed.
+Importing this module imports WeasyPrint (builder.native) and adjusts pydyf and
+WeasyPrint at run time for speed and memory; each adjustment says why, and the
+tests check that the PDF is what the libraries as shipped write (byte for byte,
+or for the compression level, stream for stream).
 """
 
 from __future__ import annotations
@@ -203,7 +207,8 @@ def _image_fetcher_without_cycle(context: Any) -> None:
     weak_context = weakref.ref(context)
 
     def get_image_from_uri(*args: Any, **kwargs: Any) -> Any:
-        return base(*args, context=weak_context(), **kwargs)
+        kwargs.setdefault("context", weak_context())  # a caller's own context wins, as with partial
+        return base(*args, **kwargs)
     context.get_image_from_uri = get_image_from_uri
 
 
@@ -219,6 +224,7 @@ def free_layouts_by_reference_counting() -> None:
         shipped(self, *args, **kwargs)
         _image_fetcher_without_cycle(self)
     __init__.frees_by_reference_counting = True  # type: ignore[attr-defined]
+    __init__.__wrapped__ = shipped  # type: ignore[attr-defined]
     LayoutContext.__init__ = __init__
 
 

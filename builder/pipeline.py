@@ -71,8 +71,7 @@ def build(
 
     resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
     resources.update({image.href: image.data for image in book.images})
-    key = draft.layout_key
-    page_map = load_cached(meta.root, key) if "pdf" not in wanted else None
+    page_map = load_cached(meta.root, draft.layout_key) if "pdf" not in wanted else None
     if page_map is not None:
         clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
         if "epub" in wanted:
@@ -97,7 +96,7 @@ def build(
                 page_map, epub = side.result()
         else:  # nothing to do beside it: a child would only add a fork and a pickle
             page_map, epub = _after_layout(book, document, "epub" in wanted, built_at)
-        store_cached(meta.root, key, page_map)
+        store_cached(meta.root, draft.layout_key, page_map)
         outputs.update(epub)
         if epub:
             clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes (with the PDF)")

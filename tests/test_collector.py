@@ -114,6 +114,18 @@ def test_an_svg_still_draws_with_the_context_it_keeps(
     assert drawn, "the SVG's circle (Bezier curves) is drawn on a page"
 
 
+def test_a_layout_freed_by_reference_counting_gives_the_same_pdf(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from weasyprint.layout import LayoutContext
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book = shutil.copytree(FIXTURES / "tech-book", tmp_path / "book")  # it has an SVG
+    ours = build(book, tmp_path / "ours", ["pdf"]).files[0].read_bytes()
+    monkeypatch.setattr(LayoutContext, "__init__", LayoutContext.__init__.__wrapped__)
+    shipped = build(book, tmp_path / "shipped", ["pdf"]).files[0].read_bytes()
+    assert ours == shipped
+
+
 def test_a_fetcher_without_the_cycle_is_left_as_it_is() -> None:
     class Context:
         def get_image_from_uri(self, url: str) -> str:
