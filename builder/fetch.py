@@ -19,6 +19,11 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MAX_DATA_URL_BYTES = 1_000_000
+# The URL WeasyPrint is given for the book folder. WeasyPrint names each image
+# in the PDF by a hash of its URL, so the folder's real URL would make the PDF
+# depend on where the book lies; this one is the same in every checkout.
+BOOK_URL = "file:///book/"
+_BOOK_URL_FOLDER = Path("/book")
 
 
 class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
@@ -49,7 +54,7 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
             return super().fetch(url, headers)
         if scheme != "file":
             raise RefusedURL(url, "the builder reads no network resource; put the file in the book folder")
-        path = Path(unquote(urlsplit(url).path))
+        path = self.real_path(Path(unquote(urlsplit(url).path)))
         relative = self._relative_to_book(path)
         if path.suffix == ".css":
             self.last_stylesheet = relative
@@ -63,6 +68,17 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
         except OSError as exc:
             raise RefusedURL(url, f"cannot read {path}: {exc.strerror}") from exc
         return self._response(url, resolved, body)
+
+    def real_path(self, path: Path) -> Path:
+        """A path in BOOK_URL's folder, as the same path in the book folder."""
+        try:
+            return self.book_root / path.relative_to(_BOOK_URL_FOLDER)
+        except ValueError:
+            return path
+
+    def real_url(self, text: str) -> str:
+        """*text* (a message) with BOOK_URL written as the book folder's own URL."""
+        return text.replace(BOOK_URL, self.book_root.as_uri() + "/")
 
     def _relative_to_book(self, path: Path) -> str | None:
         absolute = Path(*path.parts)

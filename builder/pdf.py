@@ -36,7 +36,7 @@ import_weasyprint()  # before anything of WeasyPrint's is imported: it finds the
 from weasyprint import HTML  # noqa: E402
 from weasyprint.document import Document  # noqa: E402
 
-from builder.fetch import BookFetcher, RefusedURL  # noqa: E402
+from builder.fetch import BOOK_URL, BookFetcher, RefusedURL  # noqa: E402
 
 DEFAULT_VARIANT = "pdf/ua-1"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -240,12 +240,12 @@ def layout(
     fetcher = BookFetcher(root, resources)
     with weasyprint_messages(fetcher) as collected:
         try:
-            html = HTML(string=print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
+            html = HTML(string=print_html, base_url=BOOK_URL, url_fetcher=fetcher)
             # Honour width/height attributes on images, as e-readers do.
             document = html.render(presentational_hints=True)
         except RefusedURL as exc:
-            raise RenderError(str(exc.args[0]), Location(root)) from exc
-    return document, [_diagnostic(root, record, sheet)
+            raise RenderError(fetcher.real_url(str(exc.args[0])), Location(root)) from exc
+    return document, [_diagnostic(root, record, sheet, fetcher)
                       for record, sheet in zip(collected.records, collected.sheets, strict=True)]
 
 
@@ -279,8 +279,9 @@ def _stamp_metadata(document: Document, language: str, built_at: dt.datetime) ->
     document.metadata.generate_rdf_metadata = with_language
 
 
-def _diagnostic(root: Path, record: logging.LogRecord, sheet: str | None) -> Diagnostic:
-    message = record.getMessage()
+def _diagnostic(root: Path, record: logging.LogRecord, sheet: str | None,
+                fetcher: BookFetcher) -> Diagnostic:
+    message = fetcher.real_url(record.getMessage())
     if sheet and is_css_message(message):
         path = style_path(root, sheet.removeprefix("styles/")) if sheet.startswith("styles/") \
             else root / sheet

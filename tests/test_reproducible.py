@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from builder.config import load_config
 from builder.pipeline import build_time
-from tests.conftest import REPO
+from tests.conftest import FIXTURES, REPO
 from tests.helpers import opf
 
 
@@ -54,6 +54,18 @@ def test_no_folder_or_temporary_name_leaks_into_the_output(
     for data in two_builds[0].values():
         for needle in (b"a-book", b"/tmp/", b"pytest", str(REPO).encode()):
             assert needle not in data
+
+
+def test_a_book_with_images_gives_the_same_bytes_wherever_it_lies(tmp_path: Path) -> None:
+    """WeasyPrint names each image in the PDF by a hash of its URL: the URL it
+    is given for the book folder must not be the folder's own."""
+    books = [shutil.copytree(FIXTURES / "tech-book", tmp_path / name / "book")
+             for name in ("here", "somewhere-else-entirely")]
+    first, second = (_build(book, book, "1", {"SOURCE_DATE_EPOCH": "1700000000"}) for book in books)
+    assert sorted(first) == ["practical-widgets.epub", "practical-widgets.pdf"]
+    for name in first:
+        assert first[name] == second[name], f"{name} depends on the book's folder"
+        assert b"somewhere-else" not in second[name]
 
 
 def test_epub_zip_has_fixed_order_and_times(tmp_path: Path,
