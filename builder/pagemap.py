@@ -67,6 +67,14 @@ def load_cached(book_root: Path, key: str) -> PageMap | None:
         return None
 
 
+def has_cached(book_root: Path) -> bool:
+    """Whether any page map is cached for this book (its key not checked)."""
+    try:
+        return any((book_root / CACHE_DIR).glob("pagemap-*.json"))
+    except OSError:
+        return False
+
+
 def store_cached(book_root: Path, key: str, page_map: PageMap) -> None:
     """Best effort: a read-only book folder only costs the next build a layout."""
     folder = book_root / CACHE_DIR

@@ -23,7 +23,7 @@ from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.hyphenation import Patterns, read_patterns, use_patterns
 from builder.model import Book, BookMeta, Diagnostic
 from builder.output import write_atomically
-from builder.pagemap import PageMap, cache_key, load_cached, store_cached
+from builder.pagemap import PageMap, cache_key, has_cached, load_cached, store_cached
 from builder.pagemap import page_map as make_page_map
 from builder.parallel import Beside
 
@@ -55,8 +55,10 @@ def build(
     given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
-    if "pdf" in wanted:
-        # A PDF needs WeasyPrint: import it while a child reads and drafts the book.
+    if "pdf" in wanted or not has_cached(book_dir):
+        # A PDF needs WeasyPrint, and so does an EPUB with no page map cached yet
+        # (its page-list comes from the layout): import it while a child reads
+        # and drafts the book.
         with Beside(_draft, book_dir, print_job, pdf_variant, True) as drafting:
             import builder.pdf  # noqa: F401
             draft = drafting.result()

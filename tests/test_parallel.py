@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pyphen
 import pytest
@@ -129,3 +130,24 @@ def test_a_language_pyphen_does_not_know_has_no_patterns_to_read() -> None:
 
     assert read_patterns("tlh") is None  # Klingon: no dictionary, and no error
     use_patterns(None)  # nothing to hand over
+
+
+def test_an_epub_with_no_page_map_yet_is_drafted_beside_the_import(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.pipeline
+
+    drafted_beside: list[str] = []
+    real_beside = builder.pipeline.Beside
+
+    def recorded(fn: Any, *args: Any) -> Any:
+        drafted_beside.append(fn.__name__)
+        return real_beside(fn, *args)
+
+    monkeypatch.setattr(builder.pipeline, "Beside", recorded)
+    book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
+    first = build(book, tmp_path / "first", ["epub"]).files
+    assert drafted_beside == ["_draft"], "no page map yet: the layout is coming"
+    drafted_beside.clear()
+    second = build(book, tmp_path / "second", ["epub"]).files
+    assert drafted_beside == [], "a page map is cached: no WeasyPrint, no child"
+    assert first[0].read_bytes() == second[0].read_bytes()
