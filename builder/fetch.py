@@ -23,7 +23,7 @@ MAX_DATA_URL_BYTES = 1_000_000
 # in the PDF by a hash of its URL, so the folder's real URL would make the PDF
 # depend on where the book lies; this one is the same in every checkout.
 BOOK_URL = "file:///book/"
-_BOOK_URL_FOLDER = Path("/book")
+_BOOK_URL_FOLDER = Path(urlsplit(BOOK_URL).path)
 
 
 class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]

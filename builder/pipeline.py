@@ -28,8 +28,9 @@ from builder.pagemap import page_map as make_page_map
 from builder.parallel import Beside
 
 # builder.config, .manuscript, .render and .stylecheck (Markdown, Jinja2,
-# Pygments) are imported where they are used: in a PDF build that is the child
-# that drafts the book, so the parent forks it sooner and imports WeasyPrint.
+# Pygments) are imported where they are used: in a build that lays the book out
+# that is the child that drafts it, so the parent forks it sooner and imports
+# WeasyPrint.
 
 FORMATS = ("epub", "pdf")
 BOOK_PATHS = ("book", "chapters", "styles")  # what a git commit must touch to date the book
