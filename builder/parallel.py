@@ -12,7 +12,10 @@ other threads (forking them is unsafe), or when ``BOOK_BUILDER_SERIAL`` is set,
 the function runs at once in the parent, as a serial build would. If the child
 fails in any way (an error, a signal, a result that does not pickle), the
 parent runs the function itself, so every error and its message is exactly the
-one a serial build gives, with ``--debug``'s traceback from the real place.
+one a serial build gives, with ``--debug``'s traceback from the real place. A
+function that must not run twice in the parent (it would change the parent's
+state) is started with ``rerun_if_child_fails=False``: a failed child then
+gives None, and the caller does the work its own way.
 """
 
 from __future__ import annotations
@@ -41,9 +44,11 @@ class Beside(Generic[T]):
 
     Leaving the ``with`` block without taking the result stops the child."""
 
-    def __init__(self, function: Callable[..., T], *args: Any) -> None:
+    def __init__(self, function: Callable[..., T], *args: Any,
+                 rerun_if_child_fails: bool = True) -> None:
         self.function = function
         self.args = args
+        self.rerun_if_child_fails = rerun_if_child_fails
         self.pid: int | None = None
         self.pipe: int | None = None
         self.value: Any = _NOT_YET
@@ -88,7 +93,7 @@ class Beside(Generic[T]):
                 return pickle.loads(data)  # type: ignore[no-any-return]
             except Exception:
                 pass
-        return self.function(*self.args)
+        return self.function(*self.args) if self.rerun_if_child_fails else None  # type: ignore[return-value]
 
     def __enter__(self) -> Beside[T]:
         return self

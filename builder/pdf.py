@@ -252,8 +252,10 @@ def layout(
 def write_pdf(
     book: Book, document: Document, built_at: dt.datetime, variant: str = DEFAULT_VARIANT
 ) -> bytes:
+    from builder.paint import painting_on_two_cores  # it imports WeasyPrint's painting, as writing does
+
     _stamp_metadata(document, book.meta.language, built_at)
-    with weasyprint_messages():
+    with weasyprint_messages(), painting_on_two_cores(document):
         # The identifier is a hash of the content: same input, same bytes.
         data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
     if not isinstance(data, bytes):

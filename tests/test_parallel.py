@@ -56,6 +56,12 @@ def test_a_failing_child_leaves_the_work_to_the_parent() -> None:
     assert side.forked
 
 
+def test_a_failing_child_gives_none_when_the_parent_must_not_run_the_work() -> None:
+    with Beside(_only_in_parent, os.getpid(), rerun_if_child_fails=False) as side:
+        assert side.result() is None
+    assert side.forked
+
+
 def test_a_result_that_does_not_pickle_is_made_again_by_the_parent() -> None:
     with Beside(_unpicklable) as side:
         made = side.result()

@@ -1,0 +1,283 @@
+"""Stage 4c: the laid-out pages -> their PDF content streams, painted on two cores.
+
+In: WeasyPrint's PDF writer, which paints the pages one after another
+(``Page.paint``), each into its own content stream, while collecting into shared
+tables the fonts (with every glyph used), the graphic states and, for tagged
+PDF, which text box each marked span of a page belongs to. Out: the same
+streams and tables, byte for byte, with the later half of the pages painted by
+a forked child while the parent paints the first half. Painting is about four
+fifths of writing the PDF (2.7 s of the long book's 3.4 s).
+
+The child is forked when the first page is painted, so it holds the same boxes
+at the same addresses as the parent. It sends back plain data: per page the
+content-stream operators and the text boxes it tagged (by id), and per font the
+glyphs it used. The parent takes them at the first of the child's pages, after
+painting its own, so every font, glyph and graphic state enters WeasyPrint's
+tables in the order a serial painting gives. What cannot travel as plain data (an
+image, a transparency group, a pattern, a shading, a missing glyph, a font or box
+the parent cannot find again), or any failure of the child, and the parent
+paints those pages itself, as a serial build would (builder.parallel's rules
+apply too: no fork, other threads or ``BOOK_BUILDER_SERIAL`` mean serial).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pydyf
+from weasyprint.document import Document, Page
+from weasyprint.draw import text as draw_text
+from weasyprint.pdf.fonts import Font
+from weasyprint.text.ffi import ffi, pango
+from weasyprint.text.fonts import get_pango_font_key
+
+from builder.parallel import Beside, can_fork
+
+# Below this, forking costs about what it saves.
+MIN_PAGES = 8
+# The graphic states a text-only page adds: WeasyPrint names them by their
+# alpha (a1, A0.5), so the name does not depend on what came before.
+_ALPHA_STATE = re.compile(r"[aA][0-9.e-]+")
+
+
+@dataclass(frozen=True)
+class PaintedPage:
+    operators: list[Any]  # what Page.paint appended to the content stream
+    tags: list[tuple[int, dict[str, Any]]] | None  # (id of text box, its marked-content entry)
+
+
+@dataclass(frozen=True)
+class UsedFont:
+    key: int  # WeasyPrint's key of the font (a hash of its description)
+    page: int  # the page where the child first used it
+    text_box: int  # id of the text box that first used it
+    to_unicode: list[tuple[int, str]]  # glyphs the child added, in its order
+    widths: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ChildPainting:
+    first_page: int
+    pages: list[PaintedPage]
+    fonts: list[UsedFont]
+    graphic_states: list[tuple[str, dict[str, Any]]]
+
+
+class _Refused(Exception):
+    """The child painted something that cannot be handed over as plain data."""
+
+
+def page_rectangle(page: Page, scale: float) -> tuple[float, float, float, float]:
+    """As weasyprint.pdf.generate_pdf computes it, operation for operation, so
+    that the floats are the same."""
+    bleed = page.bleed
+    page_width = scale * (page.width + bleed["left"] + bleed["right"])
+    page_height = scale * (page.height + bleed["top"] + bleed["bottom"])
+    left = -scale * bleed["left"]
+    top = -scale * bleed["top"]
+    right = left + page_width
+    bottom = top + page_height
+    return (left / scale, top / scale, (right - left) / scale, (bottom - top) / scale)
+
+
+def _paint_later_pages(pages: Sequence[Page], first: int, first_stream: Any, scale: float,
+                       paint: Callable[[Page, Any, float], None]) -> ChildPainting | str:
+    """In the child: paint pages[first:] into streams like the writer's own; or
+    say why the parent has to paint them itself."""
+    fonts: dict[int, Font] = first_stream._fonts
+    resources = first_stream._resources
+    glyphs_before = {key: (len(font.to_unicode), len(font.widths)) for key, font in fonts.items()}
+    states_before = set(resources["ExtGState"])
+    sizes_before = _shared_sizes(first_stream)
+    first_use: dict[int, tuple[int, int]] = {}
+    number = first
+    shipped_draw_first_line = draw_text.draw_first_line
+
+    def draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
+        known = len(fonts)
+        emojis = shipped_draw_first_line(stream, textbox, *args)
+        for key in list(fonts)[known:]:
+            first_use[key] = (number, id(textbox))
+        return emojis
+
+    draw_text.draw_first_line = draw_first_line  # the child's own copy of the module
+    painted = []
+    try:
+        for number in range(first, len(pages)):
+            page = pages[number]
+            stream = first_stream.clone(page_rectangle=page_rectangle(page, scale),
+                                        tags=None if first_stream._tags is None else {})
+            stream.transform(d=-1, f=(page.height * scale))
+            start = len(stream.stream)
+            paint(page, stream, scale)
+            tags = None if stream._tags is None else [
+                (id(box), entry) for box, entry in stream._tags.items()]
+            painted.append(PaintedPage(stream.stream[start:], tags))
+        if _shared_sizes(first_stream) != sizes_before:
+            raise _Refused("an image, group, pattern or shading")
+        return ChildPainting(first, painted, _used_fonts(fonts, glyphs_before, first_use),
+                             _new_alpha_states(resources["ExtGState"], states_before))
+    except _Refused as refused:
+        return str(refused)
+
+
+def _shared_sizes(stream: Any) -> tuple[int, ...]:
+    resources = stream._resources
+    return (len(resources["XObject"]), len(resources["Pattern"]), len(resources["Shading"]),
+            len(stream._images))
+
+
+def _used_fonts(fonts: dict[int, Font], glyphs_before: dict[int, tuple[int, int]],
+                first_use: dict[int, tuple[int, int]]) -> list[UsedFont]:
+    used = []
+    for key, font in fonts.items():
+        if font.missing or font.used_in_forms:
+            raise _Refused("a missing glyph")
+        old_unicode, old_widths = glyphs_before.get(key, (0, 0))
+        page, text_box = first_use.get(key, (-1, 0))
+        if key not in glyphs_before and page < 0:
+            raise _Refused("a font not used by a line of text")
+        used.append(UsedFont(key, page, text_box, list(font.to_unicode.items())[old_unicode:],
+                             list(font.widths.items())[old_widths:]))
+    return used
+
+
+def _new_alpha_states(states: dict[str, Any], before: set[str]) -> list[tuple[str, dict[str, Any]]]:
+    new = [(name, dict(state)) for name, state in states.items() if name not in before]
+    if not all(_ALPHA_STATE.fullmatch(name) and set(state) <= {"ca", "CA"} for name, state in new):
+        raise _Refused("a graphic state named by its number")
+    return new
+
+
+def _boxes_by_id(page: Page) -> dict[int, Any]:
+    return {id(box): box for box in page._page_box.descendants(placeholders=True)}
+
+
+def _find_font(page: Page, text_box_id: int, key: int) -> Font | None:
+    """The parent's own Pango font for *key*, from the text box that first used
+    it, set up as weasyprint.draw.text draws it."""
+    textbox = _boxes_by_id(page).get(text_box_id)
+    if textbox is None or getattr(textbox, "pango_layout", None) is None:
+        return None
+    textbox.pango_layout.reactivate(textbox.style)
+    try:
+        pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+        line, _ = textbox.pango_layout.get_first_line()
+        run = line.runs[0]
+        while run != ffi.NULL:
+            pango_font = run.data.item.analysis.font
+            run = run.next
+            found_key, description, font_size = get_pango_font_key(pango_font)
+            if found_key == key:
+                return Font(pango_font, description, font_size)
+        return None
+    finally:
+        textbox.pango_layout.deactivate()
+
+
+def _enter_fonts_and_states(work: ChildPainting, new_fonts: dict[int, Font], stream: Any) -> None:
+    """In the order of the child's first use, after the parent's own: the order
+    a serial painting enters them in."""
+    fonts: dict[int, Font] = stream._fonts
+    for used in work.fonts:
+        font = fonts.setdefault(used.key, new_fonts[used.key]) if used.key in new_fonts \
+            else fonts[used.key]
+        for glyph, text in used.to_unicode:
+            font.to_unicode.setdefault(glyph, text)  # the first use's text wins, as in draw_first_line
+        for glyph, width in used.widths:
+            font.widths.setdefault(glyph, width)
+    states = stream._resources["ExtGState"]
+    for name, state in work.graphic_states:
+        states.setdefault(name, pydyf.Dictionary(state))
+
+
+class TwoCorePainter:
+    """Page.paint for one write_pdf call: see the module's docstring."""
+
+    def __init__(self, document: Document, paint: Callable[[Page, Any, float], None]) -> None:
+        self.pages = document.pages
+        self.number = {id(page): number for number, page in enumerate(self.pages)}
+        self.shipped_paint = paint
+        self.first_for_child = (len(self.pages) + 1) // 2
+        self.child: Beside[ChildPainting | str | None] | None = None
+        self.adopted: dict[int, tuple[PaintedPage, dict[int, Any]]] | None = None
+        self.serial = len(self.pages) < MIN_PAGES or not can_fork()
+        self.pages_from_child = 0
+        self.painted_here_because: str | None = None  # the child's pages, when it is set
+
+    def paint(self, page: Page, stream: Any, scale: float) -> None:
+        number = self.number.get(id(page))
+        if self.serial or number is None:
+            self.shipped_paint(page, stream, scale)
+        elif number == 0 and self.child is None:
+            self.child = Beside(_paint_later_pages, self.pages, self.first_for_child, stream,
+                                scale, self.shipped_paint, rerun_if_child_fails=False)
+            self.shipped_paint(page, stream, scale)
+        elif number < self.first_for_child or self.child is None:
+            self.shipped_paint(page, stream, scale)
+        else:
+            if self.adopted is None:
+                self.adopted = self._adopt(self.child.result(), stream) or {}
+            self._paint_from_child(page, number, stream, scale)
+
+    def _paint_from_child(self, page: Page, number: int, stream: Any, scale: float) -> None:
+        assert self.adopted is not None
+        if number not in self.adopted:
+            self.shipped_paint(page, stream, scale)
+            return
+        painted, boxes = self.adopted.pop(number)
+        self.pages_from_child += 1
+        stream.stream.extend(painted.operators)
+        if painted.tags is not None:
+            stream._tags.update((boxes[box_id], entry) for box_id, entry in painted.tags)
+
+    def _adopt(self, work: ChildPainting | str | None, stream: Any
+               ) -> dict[int, tuple[PaintedPage, dict[int, Any]]] | None:
+        """Check that everything the child used can be found here, then enter it
+        into WeasyPrint's tables; None (paint here) if anything cannot."""
+        if not isinstance(work, ChildPainting):
+            self.painted_here_because = work or "the child failed"
+            return None
+        fonts: dict[int, Font] = stream._fonts
+        new_fonts = {}
+        for used in work.fonts:
+            if used.key not in fonts:
+                font = _find_font(self.pages[used.page], used.text_box, used.key) \
+                    if used.page >= 0 else None
+                if font is None:
+                    self.painted_here_because = "a font not found again"
+                    return None
+                new_fonts[used.key] = font
+        adopted = {}
+        for number, painted in enumerate(work.pages, start=work.first_page):
+            boxes = _boxes_by_id(self.pages[number]) if painted.tags else {}
+            if painted.tags and any(box_id not in boxes for box_id, _ in painted.tags):
+                self.painted_here_because = "a tagged box not found again"
+                return None
+            adopted[number] = (painted, boxes)
+        _enter_fonts_and_states(work, new_fonts, stream)
+        return adopted
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
+
+
+@contextmanager
+def painting_on_two_cores(document: Document) -> Iterator[TwoCorePainter]:
+    """While the block runs, the document's pages are painted by a TwoCorePainter."""
+    shipped = Page.paint
+    painter = TwoCorePainter(document, shipped)
+
+    def paint(page: Page, stream: Any, scale: float = 1) -> None:
+        painter.paint(page, stream, scale)
+    Page.paint = paint
+    try:
+        yield painter
+    finally:
+        Page.paint = shipped
+        painter.stop()

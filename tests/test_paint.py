@@ -1,0 +1,134 @@
+"""The pages of a PDF are painted on two cores, and the file is the one a single
+process paints, byte for byte; whatever the child cannot hand over, the parent
+paints itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+import builder.paint
+from builder.pipeline import build
+from tests.conftest import FIXTURES, REPO
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
+
+
+class _Recorded(builder.paint.TwoCorePainter):
+    made: ClassVar[list[builder.paint.TwoCorePainter]] = []
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.made.append(self)
+
+
+def _copy(source: Path, target: Path) -> Path:
+    for part in ("book", "chapters", "styles"):
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part)
+    return target
+
+
+def _pdf(book: Path, out: Path, **options: Any) -> bytes:
+    [pdf] = build(book, out, ["pdf"], **options).files
+    return pdf.read_bytes()
+
+
+def _painted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Path,
+             **options: Any) -> tuple[bytes, bytes, builder.paint.TwoCorePainter]:
+    """The PDF painted on two cores, the one painted serially, and the painter."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(builder.paint, "TwoCorePainter", _Recorded)
+    _Recorded.made = []
+    book = _copy(source, tmp_path / "book")
+    two_cores = _pdf(book, tmp_path / "two", **options)
+    [painter] = _Recorded.made
+    monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
+    one_core = _pdf(book, tmp_path / "one", **options)
+    return two_cores, one_core, painter
+
+
+def test_the_real_book_painted_on_two_cores_is_the_one_painted_on_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, REPO)
+    assert painter.child is not None, "no child was started"
+    assert painter.pages_from_child == len(painter.pages) - painter.first_for_child > 0
+    assert two_cores == one_core
+
+
+@pytest.mark.parametrize("options", [{}, {"pdf_variant": "pdf/a-3u"}], ids=["tagged", "untagged"])
+def test_every_variant_painted_on_two_cores_is_the_one_painted_on_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]) -> None:
+    # The small book's later pages use a font its first pages do not: the parent
+    # has to find that font again to take the child's glyphs.
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book",
+                                            **options)
+    assert painter.painted_here_because is None
+    assert painter.pages_from_child == len(painter.pages) - painter.first_for_child > 0
+    assert two_cores == one_core
+
+
+def test_pages_with_images_are_painted_by_the_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "tech-book")
+    assert painter.child is not None and painter.pages_from_child == 0
+    assert painter.painted_here_because == "an image, group, pattern or shading"
+    assert two_cores == one_core
+
+
+def test_a_print_job_is_painted_by_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # WeasyPrint draws each page's crop marks as a group named by a running count.
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book",
+                                            print_job=True)
+    assert painter.child is not None and painter.pages_from_child == 0
+    assert painter.painted_here_because == "an image, group, pattern or shading"
+    assert two_cores == one_core
+
+
+def _fail(*args: Any) -> None:
+    raise RuntimeError("the child fails")
+
+
+def test_a_failing_child_leaves_its_pages_to_the_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder.paint, "_paint_later_pages", _fail)
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book")
+    assert painter.child is not None and painter.child.forked
+    assert painter.pages_from_child == 0 and painter.painted_here_because == "the child failed"
+    assert two_cores == one_core
+
+
+def test_a_font_the_parent_cannot_find_again_leaves_the_pages_to_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder.paint, "_find_font", lambda *args: None)
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book")
+    assert painter.child is not None and painter.pages_from_child == 0
+    assert painter.painted_here_because == "a font not found again"
+    assert two_cores == one_core
+
+
+def test_a_tagged_box_the_parent_cannot_find_leaves_the_pages_to_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    boxes_by_id = builder.paint._boxes_by_id
+
+    def without_one_box(page: Any) -> dict[int, Any]:
+        found = boxes_by_id(page)
+        found.popitem()
+        return found
+    monkeypatch.setattr(builder.paint, "_boxes_by_id", without_one_box)
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, REPO)
+    assert painter.child is not None and painter.pages_from_child == 0
+    assert painter.painted_here_because == "a tagged box not found again"
+    assert two_cores == one_core
+
+
+def test_a_short_book_is_painted_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder.paint, "MIN_PAGES", 1000)
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book")
+    assert painter.child is None and painter.pages_from_child == 0
+    assert two_cores == one_core
