@@ -11,13 +11,17 @@ fifths of writing the PDF (2.7 s of the long book's 3.4 s).
 The child is forked when the first page is painted, so it holds the same boxes
 at the same addresses as the parent. It sends back plain data: per page the
 content-stream operators and the text boxes it tagged (by id), and per font the
-glyphs it used. The parent takes them at the first of the child's pages, after
-painting its own, so every font, glyph and graphic state enters WeasyPrint's
-tables in the order a serial painting gives. What cannot travel as plain data (an
-image, a transparency group, a pattern, a shading, a missing glyph, a font or box
-the parent cannot find again), or any failure of the child, and the parent
-paints those pages itself, as a serial build would (builder.parallel's rules
-apply too: no fork, other threads or ``BOOK_BUILDER_SERIAL`` mean serial).
+glyphs it used, the images it drew (by id: the parent's boxes hold the same
+ones) and the groups it made (crop marks, transparency), as plain pydyf objects.
+The parent takes them at the first of the child's pages, after painting its
+own, so every font, glyph, image, group and graphic state enters WeasyPrint's
+tables in the order a serial painting gives, under the name it would give
+(WeasyPrint names a page's groups by a running count, so the child's groups are
+renamed). What cannot travel so (a page-level pattern or shading, a graphic
+state named by a count, a missing glyph, a font, image or box the parent cannot
+find again), or any failure of the child, and the parent paints those pages
+itself, as a serial build would (builder.parallel's rules apply too: no fork,
+other threads or ``BOOK_BUILDER_SERIAL`` mean serial).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import pydyf
 from weasyprint.document import Document, Page
 from weasyprint.draw import text as draw_text
 from weasyprint.pdf.fonts import Font
+from weasyprint.pdf.stream import Stream
 from weasyprint.text.ffi import ffi, pango
 from weasyprint.text.fonts import get_pango_font_key
 
@@ -42,6 +47,8 @@ MIN_PAGES = 8
 # The graphic states a text-only page adds: WeasyPrint names them by their
 # alpha (a1, A0.5), so the name does not depend on what came before.
 _ALPHA_STATE = re.compile(r"[aA][0-9.e-]+")
+# How a page draws one of its groups (pydyf's draw_x_object).
+_DRAW_GROUP = re.compile(rb"/(x[0-9]+) Do")
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,24 @@ class UsedFont:
 
 
 @dataclass(frozen=True)
+class UsedImage:
+    name: str  # WeasyPrint's name for it in the page resources
+    page: int  # the page where the child first drew it
+    image: int  # id of the image object, which one of that page's boxes holds
+    interpolate: bool
+    dpi_ratios: frozenset[float]
+
+
+@dataclass(frozen=True)
 class ChildPainting:
     first_page: int
     pages: list[PaintedPage]
     fonts: list[UsedFont]
     graphic_states: list[tuple[str, dict[str, Any]]]
+    # The page resources' new XObjects in the child's order: None for an
+    # image, a plain pydyf stream for a group (under the child's name).
+    x_objects: list[tuple[str, pydyf.Stream | None]]
+    images: list[UsedImage]
 
 
 class _Refused(Exception):
@@ -89,40 +109,55 @@ def _paint_later_pages(pages: Sequence[Page], first: int, first_stream: Any, sca
     """In the child: paint pages[first:] into streams like the writer's own; or
     say why the parent has to paint them itself."""
     fonts: dict[int, Font] = first_stream._fonts
-    resources = first_stream._resources
+    resources, images = first_stream._resources, first_stream._images
     glyphs_before = {key: (len(font.to_unicode), len(font.widths)) for key, font in fonts.items()}
-    states_before = set(resources["ExtGState"])
-    sizes_before = _shared_sizes(first_stream)
-    first_use: dict[int, tuple[int, int]] = {}
+    states_before, x_objects_before = set(resources["ExtGState"]), set(resources["XObject"])
+    images_before = {name: set(entry["dpi_ratios"]) for name, entry in images.items()}
+    patterns_before = len(resources["Pattern"]), len(resources["Shading"])
+    font_use: dict[int, tuple[int, int]] = {}
+    image_use: dict[str, int] = {}
     number = first
-    shipped_draw_first_line = draw_text.draw_first_line
+    shipped_draw_first_line, shipped_add_image = draw_text.draw_first_line, Stream.add_image
 
     def draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
         known = len(fonts)
         emojis = shipped_draw_first_line(stream, textbox, *args)
         for key in list(fonts)[known:]:
-            first_use[key] = (number, id(textbox))
+            font_use[key] = (number, id(textbox))
         return emojis
 
-    draw_text.draw_first_line = draw_first_line  # the child's own copy of the module
+    def add_image(stream: Any, image: Any, *args: Any) -> str:
+        name: str = shipped_add_image(stream, image, *args)
+        image_use.setdefault(name, number)
+        return name
+
+    # The child's own copies of the module and class: the parent's are untouched.
+    draw_text.draw_first_line, Stream.add_image = draw_first_line, add_image
     painted = []
     try:
         for number in range(first, len(pages)):
-            page = pages[number]
-            stream = first_stream.clone(page_rectangle=page_rectangle(page, scale),
-                                        tags=None if first_stream._tags is None else {})
-            stream.transform(d=-1, f=(page.height * scale))
-            start = len(stream.stream)
-            paint(page, stream, scale)
-            tags = None if stream._tags is None else [
-                (id(box), entry) for box, entry in stream._tags.items()]
-            painted.append(PaintedPage(_joined(stream.stream[start:]), tags))
-        if _shared_sizes(first_stream) != sizes_before:
-            raise _Refused("an image, group, pattern or shading")
-        return ChildPainting(first, painted, _used_fonts(fonts, glyphs_before, first_use),
-                             _new_alpha_states(resources["ExtGState"], states_before))
+            painted.append(_paint_one(pages[number], first_stream, scale, paint))
+        if (len(resources["Pattern"]), len(resources["Shading"])) != patterns_before:
+            raise _Refused("a pattern or shading")
+        return ChildPainting(
+            first, painted, _used_fonts(fonts, glyphs_before, font_use),
+            _new_alpha_states(resources["ExtGState"], states_before),
+            [(name, _plain(x_object)) for name, x_object in resources["XObject"].items()
+             if name not in x_objects_before],
+            _used_images(images, images_before, image_use))
     except _Refused as refused:
         return str(refused)
+
+
+def _paint_one(page: Page, first_stream: Any, scale: float,
+               paint: Callable[[Page, Any, float], None]) -> PaintedPage:
+    stream = first_stream.clone(page_rectangle=page_rectangle(page, scale),
+                                tags=None if first_stream._tags is None else {})
+    stream.transform(d=-1, f=(page.height * scale))
+    start = len(stream.stream)
+    paint(page, stream, scale)
+    tags = None if stream._tags is None else [(id(box), entry) for box, entry in stream._tags.items()]
+    return PaintedPage(_joined(stream.stream[start:]), tags)
 
 
 def _joined(operators: list[Any]) -> list[Any]:
@@ -132,10 +167,33 @@ def _joined(operators: list[Any]) -> list[Any]:
     return [b"\n".join(map(pydyf._to_bytes, operators))] if operators else []
 
 
-def _shared_sizes(stream: Any) -> tuple[int, ...]:
-    resources = stream._resources
-    return (len(resources["XObject"]), len(resources["Pattern"]), len(resources["Shading"]),
-            len(stream._images))
+def _plain(value: Any) -> Any:
+    """A group as a plain pydyf stream that pickles (WeasyPrint's Stream holds
+    C buffers), with what it holds made plain too; the bytes written are the same."""
+    if isinstance(value, Stream):
+        return pydyf.Stream(_joined(value.stream), _plain(value.extra), value.compress)
+    if isinstance(value, pydyf.Object) and value.number is not None:
+        raise _Refused("an object already in the PDF")  # a copy would be written again
+    if isinstance(value, pydyf.Dictionary):
+        return pydyf.Dictionary({key: _plain(item) for key, item in value.items()})
+    if isinstance(value, pydyf.Array):
+        return pydyf.Array([_plain(item) for item in value])
+    if value is None or isinstance(value, (str, bytes, int, float, bool)):
+        return value
+    raise _Refused(f"a {type(value).__name__} in a group")
+
+
+def _used_images(images: dict[str, dict[str, Any]], before: dict[str, set[float]],
+                 image_use: dict[str, int]) -> list[UsedImage]:
+    used = []
+    for name, entry in images.items():
+        if entry["dpi_ratios"] == before.get(name):
+            continue
+        if name not in image_use:
+            raise _Refused("an image drawn outside a page")
+        used.append(UsedImage(name, image_use[name], id(entry["image"]), entry["interpolate"],
+                              frozenset(entry["dpi_ratios"])))
+    return used
 
 
 def _used_fonts(fonts: dict[int, Font], glyphs_before: dict[int, tuple[int, int]],
@@ -186,7 +244,47 @@ def _find_font(page: Page, text_box_id: int, key: int) -> Font | None:
         textbox.pango_layout.deactivate()
 
 
-def _enter_fonts_and_states(work: ChildPainting, new_fonts: dict[int, Font], stream: Any) -> None:
+def _find_image(page: Page, image_id: int) -> Any:
+    """The image object the parent's boxes on *page* hold, drawn as content or
+    as a background; None if none of them has that id."""
+    for box in page._page_box.descendants(placeholders=True):
+        candidates = [getattr(box, "replacement", None)]
+        background = getattr(box, "background", None)
+        if background is not None:
+            candidates += [layer.image for layer in background.layers]
+        for image in candidates:
+            if image is not None and id(image) == image_id:
+                return image
+    return None
+
+
+def _group_names(work: ChildPainting, x_objects: dict[str, Any]) -> dict[bytes, bytes]:
+    """The name each of the child's groups gets here: WeasyPrint names a group
+    by the count of the page resources' XObjects when it is made."""
+    names, count = set(x_objects), len(x_objects)
+    renamed = {}
+    for name, x_object in work.x_objects:
+        if x_object is not None:
+            renamed[name.encode()] = f"x{count}".encode()
+            count += 1
+        elif name not in names:
+            names.add(name)
+            count += 1
+    return renamed
+
+
+def _renamed(painted: PaintedPage, renamed: dict[bytes, bytes]) -> PaintedPage | None:
+    if not renamed or not painted.operators:
+        return painted
+    [operators] = painted.operators
+    if any(name not in renamed for name in _DRAW_GROUP.findall(operators)):
+        return None
+    return PaintedPage([_DRAW_GROUP.sub(lambda found: b"/%s Do" % renamed[found[1]], operators)],
+                       painted.tags)
+
+
+def _enter_shared(work: ChildPainting, new_fonts: dict[int, Font], new_images: dict[str, Any],
+                  stream: Any) -> None:
     """In the order of the child's first use, after the parent's own: the order
     a serial painting enters them in."""
     fonts: dict[int, Font] = stream._fonts
@@ -197,9 +295,20 @@ def _enter_fonts_and_states(work: ChildPainting, new_fonts: dict[int, Font], str
             font.to_unicode.setdefault(glyph, text)  # the first use's text wins, as in draw_first_line
         for glyph, width in used.widths:
             font.widths.setdefault(glyph, width)
-    states = stream._resources["ExtGState"]
+    resources = stream._resources
     for name, state in work.graphic_states:
-        states.setdefault(name, pydyf.Dictionary(state))
+        resources["ExtGState"].setdefault(name, pydyf.Dictionary(state))
+    x_objects = resources["XObject"]
+    for name, x_object in work.x_objects:
+        if x_object is None:
+            x_objects.setdefault(name, None)
+        else:
+            x_objects[f"x{len(x_objects)}"] = x_object
+    for used_image in work.images:
+        entry = stream._images.setdefault(used_image.name, {
+            "image": new_images.get(used_image.name), "interpolate": used_image.interpolate,
+            "dpi_ratios": set(), "x_object": None})
+        entry["dpi_ratios"].update(used_image.dpi_ratios)
 
 
 class TwoCorePainter:
@@ -249,25 +358,44 @@ class TwoCorePainter:
         if not isinstance(work, ChildPainting):
             self.painted_here_because = work or "the child failed"
             return None
-        fonts: dict[int, Font] = stream._fonts
+        found = self._found_again(work, stream)
+        if isinstance(found, str):
+            self.painted_here_because = found
+            return None
+        new_fonts, new_images, adopted = found
+        _enter_shared(work, new_fonts, new_images, stream)
+        return adopted
+
+    def _found_again(self, work: ChildPainting, stream: Any) -> str | tuple[
+            dict[int, Font], dict[str, Any], dict[int, tuple[PaintedPage, dict[int, Any]]]]:
+        """The parent's own fonts and images for those new to it, and each page
+        with its tagged boxes; or what could not be found."""
         new_fonts = {}
         for used in work.fonts:
-            if used.key not in fonts:
+            if used.key not in stream._fonts:
                 font = _find_font(self.pages[used.page], used.text_box, used.key) \
                     if used.page >= 0 else None
                 if font is None:
-                    self.painted_here_because = "a font not found again"
-                    return None
+                    return "a font not found again"
                 new_fonts[used.key] = font
+        new_images = {}
+        for used_image in work.images:
+            if used_image.name not in stream._images:
+                new_images[used_image.name] = _find_image(self.pages[used_image.page],
+                                                          used_image.image)
+                if new_images[used_image.name] is None:
+                    return "an image not found again"
+        renamed = _group_names(work, stream._resources["XObject"])
         adopted = {}
         for number, painted in enumerate(work.pages, start=work.first_page):
             boxes = _boxes_by_id(self.pages[number]) if painted.tags else {}
             if painted.tags and any(box_id not in boxes for box_id, _ in painted.tags):
-                self.painted_here_because = "a tagged box not found again"
-                return None
-            adopted[number] = (painted, boxes)
-        _enter_fonts_and_states(work, new_fonts, stream)
-        return adopted
+                return "a tagged box not found again"
+            named = _renamed(painted, renamed)
+            if named is None:
+                return "a group not made on its page"
+            adopted[number] = (named, boxes)
+        return new_fonts, new_images, adopted
 
     def stop(self) -> None:
         if self.child is not None:

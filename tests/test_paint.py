@@ -52,11 +52,16 @@ def _painted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Path,
     return two_cores, one_core, painter
 
 
+def _adopted_all(painter: builder.paint.TwoCorePainter) -> bool:
+    return (painter.painted_here_because is None
+            and painter.pages_from_child == len(painter.pages) - painter.first_for_child > 0)
+
+
 def test_the_real_book_painted_on_two_cores_is_the_one_painted_on_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     two_cores, one_core, painter = _painted(tmp_path, monkeypatch, REPO)
     assert painter.child is not None, "no child was started"
-    assert painter.pages_from_child == len(painter.pages) - painter.first_for_child > 0
+    assert _adopted_all(painter)
     assert two_cores == one_core
 
 
@@ -67,25 +72,59 @@ def test_every_variant_painted_on_two_cores_is_the_one_painted_on_one(
     # has to find that font again to take the child's glyphs.
     two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book",
                                             **options)
-    assert painter.painted_here_because is None
-    assert painter.pages_from_child == len(painter.pages) - painter.first_for_child > 0
+    assert _adopted_all(painter)
     assert two_cores == one_core
 
 
-def test_pages_with_images_are_painted_by_the_parent(
+def test_images_drawn_by_the_child_are_the_parent_s_own(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The technical book's later pages hold PNG, GIF and SVG figures.
     two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "tech-book")
-    assert painter.child is not None and painter.pages_from_child == 0
-    assert painter.painted_here_because == "an image, group, pattern or shading"
+    assert _adopted_all(painter)
     assert two_cores == one_core
 
 
-def test_a_print_job_is_painted_by_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_image_the_parent_cannot_find_again_leaves_the_pages_to_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder.paint, "_find_image", lambda *args: None)
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "tech-book")
+    assert painter.pages_from_child == 0
+    assert painter.painted_here_because == "an image not found again"
+    assert two_cores == one_core
+
+
+def test_a_print_job_s_crop_marks_are_renamed_in_the_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # WeasyPrint draws each page's crop marks as a group named by a running count.
     two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book",
                                             print_job=True)
-    assert painter.child is not None and painter.pages_from_child == 0
-    assert painter.painted_here_because == "an image, group, pattern or shading"
+    assert _adopted_all(painter)
+    assert two_cores == one_core
+
+
+def _with_print_rule(tmp_path: Path, rule: str) -> Path:
+    book = _copy(FIXTURES / "small-book", tmp_path / "source")
+    (book / "styles").mkdir()
+    print_css = (REPO / "styles" / "print.css").read_text()
+    (book / "styles" / "print.css").write_text(f"{print_css}\n{rule}\n")
+    return book
+
+
+def test_a_gradient_s_group_and_shading_come_from_the_child(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = _with_print_rule(tmp_path, "p { background: linear-gradient(white, #eee) no-repeat; }")
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, book)
+    assert _adopted_all(painter)
+    assert two_cores == one_core
+
+
+def test_a_page_level_pattern_leaves_the_pages_to_the_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = _with_print_rule(
+        tmp_path, "p { background: linear-gradient(white, #eee) repeat; background-size: 1em 1em; }")
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, book)
+    assert painter.pages_from_child == 0
+    assert painter.painted_here_because == "a pattern or shading"
     assert two_cores == one_core
 
 
