@@ -91,12 +91,14 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     problems = problems if problems is not None else Problems()
     conversions = MarkdownCache.for_book(meta.root, _conversion_settings(), new_markdown)
     images: dict[Path, BookImage] = {}
-    drafts = [
-        draft
-        for number, path in enumerate(meta.chapter_files, start=1)
-        if (draft := _draft_chapter(conversions, number, path, meta, problems, images))
-        is not None
-    ]
+    sources = [_chapter_source(number, path) for number, path in enumerate(meta.chapter_files, start=1)]
+    conversions.convert_ahead([source.text for source in sources if source.text is not None])
+    drafts = []
+    for source in sources:
+        problems.items.extend(source.problems.items)  # in chapter order, as they were found
+        if source.text is not None and (draft := _draft_chapter(
+                conversions, source.number, source.path, source.text, meta, problems, images)):
+            drafts.append(draft)
     conversions.prune()
     _warn_unlisted_chapters(meta, problems)
     _resolve_links(drafts, problems)
@@ -158,16 +160,30 @@ class _Draft:
         )
 
 
-def _draft_chapter(conversions: MarkdownCache, number: int, path: Path, meta: BookMeta,
-                   problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
+@dataclass(frozen=True)
+class _Source:
+    """A chapter's text, read and cleaned, with what was found doing it."""
+
+    number: int
+    path: Path
+    text: str | None  # None: nothing to convert (unreadable or empty)
+    problems: Problems
+
+
+def _chapter_source(number: int, path: Path) -> _Source:
+    problems = Problems()
     text = _read_text(path, problems)
-    if text is None:
-        return None
-    if not text.strip():
+    if text is not None and not text.strip():
         problems.error("the chapter is empty; write a `# Title` and some text, or remove it "
                        "from book.toml", Location(path))
-        return None
-    text = checks.clean_characters(path, text, problems)
+        text = None
+    if text is not None:
+        text = checks.clean_characters(path, text, problems)
+    return _Source(number, path, text, problems)
+
+
+def _draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str, meta: BookMeta,
+                   problems: Problems, images: dict[Path, BookImage]) -> _Draft | None:
     html, raw_blocks = conversions.convert(text)
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     checks.report_repaired_html(path, text, raw_blocks, problems)

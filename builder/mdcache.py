@@ -5,22 +5,30 @@ Python-Markdown stashed, from `BOOK_DIR/.cache/book-builder/markdown/` when the
 same text was converted before by the same builder and Markdown versions, else
 converted and stored. Conversion is a pure function of those, and the most
 costly part of reading a manuscript: a change to one chapter converts that
-chapter only. Entries no build used are removed at the end of each build.
+chapter only, and a book with much to convert has it converted on two cores
+(``convert_ahead``: the later chapters in a forked child, builder.parallel's
+rules). Entries no build used are removed at the end of each build.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
 
 from builder import __version__
+from builder.parallel import Beside
 
 CACHE_DIR = Path(".cache") / "book-builder" / "markdown"
+# Below this many characters to convert, a second process costs about what it
+# saves (a fork, and loading the extensions again: ~40 ms).
+SPLIT_FROM = 100_000
+
+Conversion = tuple[str, list[str]]  # the HTML, and the raw HTML blocks Markdown stashed
 
 
 @dataclass
@@ -30,26 +38,48 @@ class MarkdownCache:
     new_converter: Callable[[], markdown.Markdown]
     used: set[str] = field(default_factory=set)
     converter: markdown.Markdown | None = None  # made on the first miss: loading extensions costs
+    ready: dict[str, Conversion] = field(default_factory=dict)  # converted ahead, by key
 
     @staticmethod
     def for_book(book_root: Path, salt: str, new_converter: Callable[[], markdown.Markdown]) -> MarkdownCache:
         return MarkdownCache(book_root / CACHE_DIR, f"{__version__}|{markdown.__version__}|{salt}",
                              new_converter)
 
-    def convert(self, text: str) -> tuple[str, list[str]]:
-        key = hashlib.sha256(f"{self.salt}\0{text}".encode()).hexdigest()[:32]
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.salt}\0{text}".encode()).hexdigest()[:32]
+
+    def convert(self, text: str) -> Conversion:
+        key = self.key(text)
         self.used.add(key)
-        cached = self._load(key)
-        if cached is not None:
-            return cached
+        found = self.ready.pop(key, None) or self._load(key)
+        if found is not None:
+            return found
         converter = self.converter = self.converter or self.new_converter()
-        converter.reset()
-        html = converter.convert(text)
-        raw = [block for block in converter.htmlStash.rawHtmlBlocks if isinstance(block, str)]
+        html, raw = _convert(converter, text)
         self._store(key, html, raw)
         return html, raw
 
-    def _load(self, key: str) -> tuple[str, list[str]] | None:
+    def convert_ahead(self, texts: Sequence[str]) -> None:
+        """Convert the texts not cached yet, so that ``convert`` finds them ready:
+        when they are long, the later ones in a child while this process does
+        the earlier ones (each conversion is a pure function of its text)."""
+        missing = {key: text for text in texts
+                   if (key := self.key(text)) not in self.ready and self._load(key) is None}
+        if sum(map(len, missing.values())) < SPLIT_FROM:
+            return  # convert() does them one by one
+        keys, half, size = list(missing), sum(map(len, missing.values())) / 2, 0
+        split = next(i for i, key in enumerate(keys) if (size := size + len(missing[key])) >= half)
+        later = keys[split + 1:]
+        if not later:
+            return  # one chapter is most of it: nothing to share
+        with Beside(_convert_all, self.new_converter, [missing[key] for key in later]) as child:
+            for key in keys[:split + 1]:
+                self.ready[key] = self.convert(missing[key])
+            for key, (html, raw) in zip(later, child.result(), strict=True):
+                self._store(key, html, raw)
+                self.ready[key] = html, raw
+
+    def _load(self, key: str) -> Conversion | None:
         if self.folder is None:
             return None
         try:
@@ -74,3 +104,14 @@ class MarkdownCache:
         for entry in self.folder.glob("*.json"):
             if entry.stem not in self.used:
                 entry.unlink(missing_ok=True)
+
+
+def _convert(converter: markdown.Markdown, text: str) -> Conversion:
+    converter.reset()
+    html = converter.convert(text)
+    return html, [block for block in converter.htmlStash.rawHtmlBlocks if isinstance(block, str)]
+
+
+def _convert_all(new_converter: Callable[[], markdown.Markdown], texts: list[str]) -> list[Conversion]:
+    converter = new_converter()
+    return [_convert(converter, text) for text in texts]

@@ -333,6 +333,20 @@ def test_check_lists_every_problem_like_a_compiler(book: Book) -> None:
     assert book.dist_unchanged()
 
 
+def test_each_chapter_s_problems_come_together_in_chapter_order(book: Book) -> None:
+    # Texts are read (and their characters checked) before any is converted,
+    # but each chapter's problems are still told together.
+    book.write("chapters/01-first.md", "# First\n\nNUL\x00here.\n\n<script>x</script>\n")
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\nNUL\x00here.\n")
+    code, said = book.run("check")
+    problems = [line for line in said.splitlines() if ": error: " in line]
+    assert code == 1
+    assert [line.split(": error: ")[1][:11] for line in problems] == \
+        ["control cha", "<script> is", "control cha"]
+    assert ["01-first.md" in problems[0], "01-first.md" in problems[1],
+            "02-second.md" in problems[2]] == [True, True, True]
+
+
 def test_check_of_a_good_book_is_quiet(book: Book) -> None:
     assert book.run("check") == (0, "book-builder: 0 errors, 0 warnings\n")
 

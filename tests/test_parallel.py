@@ -12,7 +12,10 @@ from typing import Any
 import pyphen
 import pytest
 
+import builder.mdcache
 from builder.errors import ConfigError, Location
+from builder.manuscript import new_markdown
+from builder.mdcache import MarkdownCache
 from builder.parallel import Beside, can_fork
 from builder.pipeline import build
 from tests.conftest import FIXTURES
@@ -93,6 +96,7 @@ def test_leaving_the_block_stops_and_reaps_the_child() -> None:
 def test_a_parallel_build_gives_the_bytes_of_a_serial_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(builder.mdcache, "SPLIT_FROM", 1)  # its second chapter converted beside
     editions = {}
     for mode in ("parallel", "serial"):
         if mode == "serial":
@@ -157,3 +161,36 @@ def test_an_epub_with_no_page_map_yet_is_drafted_beside_the_import(
     second = build(book, tmp_path / "second", ["epub"]).files
     assert drafted_beside == [], "a page map is cached: no WeasyPrint, no child"
     assert first[0].read_bytes() == second[0].read_bytes()
+
+
+def test_much_markdown_is_converted_on_two_cores_as_one_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "converted"
+    convert_all = builder.mdcache._convert_all
+
+    def recorded(new_converter: Any, texts: list[str]) -> Any:
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()} {len(texts)}\n")
+        return convert_all(new_converter, texts)
+
+    monkeypatch.setattr(builder.mdcache, "_convert_all", recorded)
+    monkeypatch.setattr(builder.mdcache, "SPLIT_FROM", 1)
+    texts = [f"# Chapter {n}\n\nText with a note.[^a] And *more*.\n\n[^a]: Note {n}.\n"
+             for n in range(1, 6)]
+    ahead = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
+    ahead.convert_ahead(texts)
+    one_by_one = MarkdownCache(None, "salt", new_markdown)
+    assert [ahead.convert(text) for text in texts] == [one_by_one.convert(text) for text in texts]
+    pid, count = log.read_text().split()
+    assert pid != str(os.getpid()) and int(count) == 2, "the later chapters were converted beside"
+    stored = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
+    monkeypatch.setattr(stored, "new_converter", lambda: pytest.fail("not cached"))
+    assert [stored.convert(text) for text in texts] == [one_by_one.convert(text) for text in texts]
+    stored.convert_ahead(texts)  # all cached: nothing to convert, no child
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_little_markdown_is_converted_in_one_process(tmp_path: Path) -> None:
+    cache = MarkdownCache(None, "salt", new_markdown)
+    cache.convert_ahead(["# A short chapter\n\nIt is short.\n"])
+    assert cache.ready == {}, "below SPLIT_FROM, convert() does each chapter when it comes"
