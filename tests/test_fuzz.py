@@ -11,12 +11,14 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 
+import builder.paint
 from builder.errors import BuilderError
 from builder.pipeline import build
 from tests.helpers import epubcheck
@@ -93,3 +95,48 @@ def test_random_manuscripts_build_or_fail_clearly(chapters: list[str]) -> None:
             sample["checked"] += 1
             messages = epubcheck(epub)
             assert messages == [], [f"{m['ID']}: {m['message']}" for m in messages] + chapters
+
+
+# Manuscripts that build: what a page can hold, with none of the mistakes.
+SAFE_TEXT = ["\u200f", "e\u0301", "ﬁ", "\u00ad", "“", "'", "--", "...", "&amp;", "&nbsp;",
+             "<br>", "<center>old</center>", "<span title=unquoted>x</span>", "<svg><circle r=1/></svg>",
+             "<math><mi>x</mi></math>", "`code`"]
+latin = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZäöüéçñß0123456789",
+               min_size=1, max_size=12)
+# One word in two hundred from any script: fallback fonts, and glyphs no font has.
+any_letters = st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=12)
+letters = st.integers(0, 199).flatmap(lambda n: any_letters if n == 0 else latin)
+safe_inline = st.one_of(
+    letters,
+    st.sampled_from(SAFE_TEXT),
+    letters.map(lambda w: f"*{w}*"),
+    letters.map(lambda w: f"[{w}](https://example.org/{w})"),
+)
+safe_line = st.lists(safe_inline, min_size=1, max_size=12).map(" ".join)
+safe_block = st.one_of(
+    safe_line,
+    safe_line.map(lambda t: f"## {t}"),
+    st.lists(safe_line, min_size=1, max_size=6).map(lambda items: "\n".join(f"- {i}" for i in items)),
+    st.tuples(safe_line, safe_line).map(lambda c: f"| A | B |\n|---|---|\n| {c[0]} | {c[1]} |"),
+    safe_line.map(lambda t: f"> {t}"),
+    st.just("```python\nprint('hello')\n```"),
+)
+safe_chapter = st.tuples(safe_line, st.lists(safe_block, min_size=1, max_size=12)).map(
+    lambda c: f"# {c[0]}\n\n" + "\n\n".join(c[1]) + "\n")
+
+
+@settings(max_examples=max(EXAMPLES // 3, 1), deadline=None, derandomize=SEEDED, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(safe_chapter, min_size=2, max_size=4, unique=True))
+def test_random_manuscripts_painted_on_two_cores_are_the_pdf_painted_on_one(
+        chapters: list[str]) -> None:
+    # Every book of two pages or more is painted on two cores here, whatever it holds.
+    with tempfile.TemporaryDirectory() as scratch, \
+            mock.patch.object(builder.paint, "MIN_PAGES", 2), \
+            mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": "1700000000"}):
+        root = Path(scratch) / "book"
+        _write_book(root, chapters)
+        [two_cores] = build(root, root / "two", ["pdf"]).files
+        with mock.patch.dict(os.environ, {"BOOK_BUILDER_SERIAL": "1"}):
+            [one_core] = build(root, root / "one", ["pdf"]).files
+        assert two_cores.read_bytes() == one_core.read_bytes(), chapters
