@@ -63,8 +63,13 @@ class MarkdownCache:
         """Convert the texts not cached yet, so that ``convert`` finds them ready:
         when they are long, the later ones in a child while this process does
         the earlier ones (each conversion is a pure function of its text)."""
-        missing = {key: text for text in texts
-                   if (key := self.key(text)) not in self.ready and self._load(key) is None}
+        missing = {}
+        for text in texts:
+            key = self.key(text)
+            if key not in self.ready and (found := self._load(key)) is not None:
+                self.ready[key] = found  # read once: convert() takes it from here
+            elif key not in self.ready:
+                missing[key] = text
         if sum(map(len, missing.values())) < SPLIT_FROM:
             return  # convert() does them one by one
         keys, half, size = list(missing), sum(map(len, missing.values())) / 2, 0

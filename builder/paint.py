@@ -311,22 +311,35 @@ def _enter_shared(work: ChildPainting, new_fonts: dict[int, Font], new_images: d
         entry["dpi_ratios"].update(used_image.dpi_ratios)
 
 
-class TwoCorePainter:
-    """Page.paint for one write_pdf call: see the module's docstring."""
+def paints_on_two_cores(document: Document) -> bool:
+    return len(document.pages) >= MIN_PAGES and can_fork()
 
-    def __init__(self, document: Document, paint: Callable[[Page, Any, float], None]) -> None:
+
+class TwoCorePainter:
+    """Page.paint for one write_pdf call: see the module's docstring. Once the
+    last page is painted (and the child, if any, is gone), *after_painting* is
+    called."""
+
+    def __init__(self, document: Document, paint: Callable[[Page, Any, float], None],
+                 after_painting: Callable[[], None] = lambda: None) -> None:
         self.pages = document.pages
+        self.after_painting = after_painting
         self.number = {id(page): number for number, page in enumerate(self.pages)}
         self.shipped_paint = paint
         self.first_for_child = (len(self.pages) + 1) // 2
         self.child: Beside[ChildPainting | str | None] | None = None
         self.adopted: dict[int, tuple[PaintedPage, dict[int, Any]]] | None = None
-        self.serial = len(self.pages) < MIN_PAGES or not can_fork()
+        self.serial = not paints_on_two_cores(document)
         self.pages_from_child = 0
         self.painted_here_because: str | None = None  # the child's pages, when it is set
 
     def paint(self, page: Page, stream: Any, scale: float) -> None:
         number = self.number.get(id(page))
+        self._paint(page, number, stream, scale)
+        if number == len(self.pages) - 1:
+            self.after_painting()
+
+    def _paint(self, page: Page, number: int | None, stream: Any, scale: float) -> None:
         if self.serial or number is None:
             self.shipped_paint(page, stream, scale)
         elif number == 0 and self.child is None:
@@ -403,10 +416,11 @@ class TwoCorePainter:
 
 
 @contextmanager
-def painting_on_two_cores(document: Document) -> Iterator[TwoCorePainter]:
+def painting_on_two_cores(document: Document, after_painting: Callable[[], None] = lambda: None
+                          ) -> Iterator[TwoCorePainter]:
     """While the block runs, the document's pages are painted by a TwoCorePainter."""
     shipped = Page.paint
-    painter = TwoCorePainter(document, shipped)
+    painter = TwoCorePainter(document, shipped, after_painting)
 
     def paint(page: Page, stream: Any, scale: float = 1) -> None:
         painter.paint(page, stream, scale)

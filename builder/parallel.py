@@ -111,3 +111,30 @@ class Beside(Generic[T]):
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = None
+
+
+class StartedLater(Generic[T]):
+    """A Beside started when ``start`` is called (a callback another function
+    calls at the moment it chooses), or at the latest when the result is taken."""
+
+    def __init__(self, function: Callable[..., T], *args: Any) -> None:
+        self.function = function
+        self.args = args
+        self.side: Beside[T] | None = None
+
+    def start(self) -> None:
+        if self.side is None:
+            self.side = Beside(self.function, *self.args)
+
+    def result(self) -> T:
+        self.start()
+        assert self.side is not None
+        return self.side.result()
+
+    def __enter__(self) -> StartedLater[T]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self.side is not None:
+            self.side.stop()

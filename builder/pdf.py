@@ -250,12 +250,15 @@ def layout(
 
 
 def write_pdf(
-    book: Book, document: Document, built_at: dt.datetime, variant: str = DEFAULT_VARIANT
+    book: Book, document: Document, built_at: dt.datetime, variant: str = DEFAULT_VARIANT,
+    after_painting: Callable[[], None] = lambda: None,
 ) -> bytes:
+    """The PDF of the laid-out *document*; *after_painting* is called once its
+    pages are painted, before the fonts, tags and file are written."""
     from builder.paint import painting_on_two_cores  # it imports WeasyPrint's painting, as writing does
 
     _stamp_metadata(document, book.meta.language, built_at)
-    with weasyprint_messages(), painting_on_two_cores(document):
+    with weasyprint_messages(), painting_on_two_cores(document, after_painting):
         # The identifier is a hash of the content: same input, same bytes.
         data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
     if not isinstance(data, bytes):

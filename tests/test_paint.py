@@ -171,3 +171,41 @@ def test_a_short_book_is_painted_in_one_process(
     two_cores, one_core, painter = _painted(tmp_path, monkeypatch, FIXTURES / "small-book")
     assert painter.child is None and painter.pages_from_child == 0
     assert two_cores == one_core
+
+
+def _events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epub_after_painting_from: int) -> list[str]:
+    """When the page-map/EPUB child starts, against the pages painted."""
+    import builder.parallel
+    import builder.pipeline
+
+    events: list[str] = []
+    paint, start = builder.paint.TwoCorePainter.paint, builder.parallel.StartedLater.start
+
+    def painted(self: Any, page: Any, stream: Any, scale: float) -> None:
+        events.append(f"painting {self.number[id(page)]}")
+        paint(self, page, stream, scale)
+
+    def started(self: Any) -> None:
+        if self.side is None:
+            events.append("page map and EPUB started")
+        start(self)
+
+    monkeypatch.setattr(builder.paint.TwoCorePainter, "paint", painted)
+    monkeypatch.setattr(builder.parallel.StartedLater, "start", started)
+    monkeypatch.setattr(builder.pipeline, "EPUB_AFTER_PAINTING_FROM", epub_after_painting_from)
+    book = _copy(FIXTURES / "small-book", tmp_path / "book")
+    build(book, tmp_path / "dist")
+    return events
+
+
+def test_a_long_book_s_epub_child_starts_once_the_painting_child_is_gone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events = _events(tmp_path, monkeypatch, epub_after_painting_from=1)
+    last_page = max(int(event.split()[1]) for event in events if event.startswith("painting"))
+    assert events[-2:] == [f"painting {last_page}", "page map and EPUB started"], events
+
+
+def test_a_short_book_s_epub_child_starts_before_the_painting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events = _events(tmp_path, monkeypatch, epub_after_painting_from=1000)
+    assert events[0] == "page map and EPUB started", events

@@ -13,10 +13,11 @@ import pyphen
 import pytest
 
 import builder.mdcache
+import builder.pipeline
 from builder.errors import ConfigError, Location
 from builder.manuscript import new_markdown
 from builder.mdcache import MarkdownCache
-from builder.parallel import Beside, can_fork
+from builder.parallel import Beside, StartedLater, can_fork
 from builder.pipeline import build
 from tests.conftest import FIXTURES
 
@@ -76,6 +77,18 @@ def test_an_error_is_the_one_a_serial_run_raises() -> None:
         side.result()
 
 
+def test_work_started_later_starts_once_and_at_the_latest_for_its_result() -> None:
+    with StartedLater(_pid) as later:
+        assert later.side is None, "nothing runs before start() or result()"
+        later.start()
+        first = later.side
+        later.start()
+        assert later.side is first
+        assert later.result() != os.getpid()
+    with StartedLater(_pid) as never_started:
+        assert never_started.result() != os.getpid()
+
+
 def test_serial_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
     with Beside(_pid) as side:
@@ -97,6 +110,7 @@ def test_a_parallel_build_gives_the_bytes_of_a_serial_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setattr(builder.mdcache, "SPLIT_FROM", 1)  # its second chapter converted beside
+    monkeypatch.setattr(builder.pipeline, "EPUB_AFTER_PAINTING_FROM", 1)  # the EPUB made after painting
     editions = {}
     for mode in ("parallel", "serial"):
         if mode == "serial":
