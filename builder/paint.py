@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pydyf
@@ -222,10 +223,10 @@ def _boxes_by_id(page: Page) -> dict[int, Any]:
     return {id(box): box for box in page._page_box.descendants(placeholders=True)}
 
 
-def _find_font(page: Page, text_box_id: int, key: int) -> Font | None:
+def _find_font(boxes: dict[int, Any], text_box_id: int, key: int) -> Font | None:
     """The parent's own Pango font for *key*, from the text box that first used
-    it, set up as weasyprint.draw.text draws it."""
-    textbox = _boxes_by_id(page).get(text_box_id)
+    it (one of *boxes*, a page's), set up as weasyprint.draw.text draws it."""
+    textbox = boxes.get(text_box_id)
     if textbox is None or getattr(textbox, "pango_layout", None) is None:
         return None
     textbox.pango_layout.reactivate(textbox.style)
@@ -244,10 +245,10 @@ def _find_font(page: Page, text_box_id: int, key: int) -> Font | None:
         textbox.pango_layout.deactivate()
 
 
-def _find_image(page: Page, image_id: int) -> Any:
-    """The image object the parent's boxes on *page* hold, drawn as content or
+def _find_image(boxes: dict[int, Any], image_id: int) -> Any:
+    """The image object one of *boxes* (a page's) holds, drawn as content or
     as a background; None if none of them has that id."""
-    for box in page._page_box.descendants(placeholders=True):
+    for box in boxes.values():
         candidates = [getattr(box, "replacement", None)]
         background = getattr(box, "background", None)
         if background is not None:
@@ -383,10 +384,11 @@ class TwoCorePainter:
             dict[int, Font], dict[str, Any], dict[int, tuple[PaintedPage, dict[int, Any]]]]:
         """The parent's own fonts and images for those new to it, and each page
         with its tagged boxes; or what could not be found."""
+        boxes_on: Callable[[int], dict[int, Any]] = cache(lambda number: _boxes_by_id(self.pages[number]))
         new_fonts = {}
         for used in work.fonts:
             if used.key not in stream._fonts:
-                font = _find_font(self.pages[used.page], used.text_box, used.key) \
+                font = _find_font(boxes_on(used.page), used.text_box, used.key) \
                     if used.page >= 0 else None
                 if font is None:
                     return "a font not found again"
@@ -394,14 +396,13 @@ class TwoCorePainter:
         new_images = {}
         for used_image in work.images:
             if used_image.name not in stream._images:
-                new_images[used_image.name] = _find_image(self.pages[used_image.page],
-                                                          used_image.image)
+                new_images[used_image.name] = _find_image(boxes_on(used_image.page), used_image.image)
                 if new_images[used_image.name] is None:
                     return "an image not found again"
         renamed = _group_names(work, stream._resources["XObject"])
         adopted = {}
         for number, painted in enumerate(work.pages, start=work.first_page):
-            boxes = _boxes_by_id(self.pages[number]) if painted.tags else {}
+            boxes = boxes_on(number) if painted.tags else {}
             if painted.tags and any(box_id not in boxes for box_id, _ in painted.tags):
                 return "a tagged box not found again"
             named = _renamed(painted, renamed)
