@@ -63,22 +63,26 @@ class MarkdownCache:
         """Convert the texts not cached yet, so that ``convert`` finds them ready:
         when they are long, the later ones in a child while this process does
         the earlier ones (each conversion is a pure function of its text)."""
-        missing = {}
+        missing: dict[str, str] = {}
         for text in texts:
             key = self.key(text)
-            if key not in self.ready and (found := self._load(key)) is not None:
-                self.ready[key] = found  # read once: convert() takes it from here
-            elif key not in self.ready:
+            if key in self.ready:
+                continue
+            found = self._load(key)
+            if found is None:
                 missing[key] = text
-        if sum(map(len, missing.values())) < SPLIT_FROM:
+            else:
+                self.ready[key] = found  # read once: convert() takes it from here
+        total = sum(map(len, missing.values()))
+        if total < SPLIT_FROM:
             return  # convert() does them one by one
-        keys, half, size = list(missing), sum(map(len, missing.values())) / 2, 0
-        split = next(i for i, key in enumerate(keys) if (size := size + len(missing[key])) >= half)
-        later = keys[split + 1:]
+        keys, size = list(missing), 0
+        split = next(i for i, key in enumerate(keys) if (size := size + len(missing[key])) >= total / 2) + 1
+        earlier, later = keys[:split], keys[split:]
         if not later:
             return  # one chapter is most of it: nothing to share
         with Beside(_convert_all, self.new_converter, [missing[key] for key in later]) as child:
-            for key in keys[:split + 1]:
+            for key in earlier:
                 self.ready[key] = self.convert(missing[key])
             for key, (html, raw) in zip(later, child.result(), strict=True):
                 self._store(key, html, raw)
