@@ -250,10 +250,8 @@ def page_count(pdf: Path) -> int:
     return int(found[1])
 
 
-def run_once(command: Command, book: BookCase, scratch: Path, tree_memory: bool = False) -> Sample:
-    """One measured run, in a folder of its own that is removed afterwards; with
-    *tree_memory*, a run that samples the memory of all its processes instead
-    (its times are not kept)."""
+def _prepare(command: Command, book: BookCase, scratch: Path) -> tuple[Path, Run, Path]:
+    """A folder of the run's own (removed by the caller), the run's paths, its XDG cache."""
     folder = scratch / "runs" / f"{book.name}-{command.key}"
     if folder.exists():
         shutil.rmtree(folder)
@@ -265,10 +263,12 @@ def run_once(command: Command, book: BookCase, scratch: Path, tree_memory: bool 
               cwd=book.source / "chapters" if command.in_chapters else folder)
     run.out.mkdir()
     xdg = scratch / "xdg-cached" / book.name if command.key.endswith("-cached") else folder / "xdg"
-    if tree_memory:
-        pss = measure_tree_memory(command.argv(book, run), run.cwd, environment(xdg), scratch / "last.log")
-        shutil.rmtree(folder)
-        return Sample(0.0, 0.0, round(pss, 1), None, 0)
+    return folder, run, xdg
+
+
+def run_once(command: Command, book: BookCase, scratch: Path) -> Sample:
+    """One measured run, in a folder of its own that is removed afterwards."""
+    folder, run, xdg = _prepare(command, book, scratch)
     wall, cpu, rss = measure(command.argv(book, run), run.cwd, environment(xdg), scratch / "last.log")
     made = sorted(run.out.glob(f"*.{command.output}"))
     if len(made) != 1:
@@ -277,6 +277,14 @@ def run_once(command: Command, book: BookCase, scratch: Path, tree_memory: bool 
                     page_count(made[0]) if command.output == "pdf" else None, made[0].stat().st_size)
     shutil.rmtree(folder)
     return sample
+
+
+def tree_memory_once(command: Command, book: BookCase, scratch: Path) -> float:
+    """One run that samples the memory of all its processes (MiB); its times are not kept."""
+    folder, run, xdg = _prepare(command, book, scratch)
+    pss = measure_tree_memory(command.argv(book, run), run.cwd, environment(xdg), scratch / "last.log")
+    shutil.rmtree(folder)
+    return round(pss, 1)
 
 
 # --- preparing the code and the books ------------------------------------------------------------
@@ -571,10 +579,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for book in books:
             for command in args.commands:
                 if command.key in TREE_MEMORY_COMMANDS:
-                    sample = run_once(command, book, scratch, tree_memory=True)
-                    summaries[(book.name, command.key)].tree_pss_mib = sample.peak_rss_mib
-                    log(f"{book.name} all processes' memory: {command.key:<17} "
-                        f"{sample.peak_rss_mib:6.0f} MiB")
+                    pss = tree_memory_once(command, book, scratch)
+                    summaries[(book.name, command.key)].tree_pss_mib = pss
+                    log(f"{book.name} all processes' memory: {command.key:<17} {pss:6.0f} MiB")
     except (CommandFailed, subprocess.CalledProcessError) as exc:
         detail = exc.stderr.decode(errors="replace") if isinstance(exc, subprocess.CalledProcessError) else ""
         print(f"bench: failed: {exc}\n{detail}\nbench: scratch folder kept: {scratch}", file=sys.stderr)
