@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from builder.pipeline import BuildResult, build
+from tests.helpers import copy_book
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -15,11 +15,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def _build_copy(source: Path, workdir: Path) -> tuple[Path, BuildResult]:
     """Build a copy of a book folder, so tests never touch the repository's dist/."""
-    book = workdir / "book-folder"
-    shutil.copytree(source / "book", book / "book")
-    shutil.copytree(source / "chapters", book / "chapters")
-    if (source / "styles").is_dir():
-        shutil.copytree(source / "styles", book / "styles")
+    book = copy_book(source, workdir / "book-folder")
     return book, build(book, workdir / "dist")
 
 

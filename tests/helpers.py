@@ -18,6 +18,15 @@ XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/20
 OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 
 
+def copy_book(source: Path, target: Path) -> Path:
+    """A copy of the book folder *source* at *target*: its book/, chapters/ and
+    styles/ (if it has one), not its dist/ or cache."""
+    for part in ("book", "chapters", "styles"):
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part)
+    return target
+
+
 def write_file(path: Path, content: str | bytes) -> Path:
     """Write *content* (text as UTF-8) at *path*, making its folders."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ paints itself."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +13,7 @@ import pytest
 import builder.paint
 from builder.pipeline import build
 from tests.conftest import FIXTURES, REPO
+from tests.helpers import copy_book
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
 
@@ -24,13 +24,6 @@ class _Recorded(builder.paint.TwoCorePainter):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.made.append(self)
-
-
-def _copy(source: Path, target: Path) -> Path:
-    for part in ("book", "chapters", "styles"):
-        if (source / part).is_dir():
-            shutil.copytree(source / part, target / part)
-    return target
 
 
 def _pdf(book: Path, out: Path, **options: Any) -> bytes:
@@ -44,7 +37,7 @@ def _painted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Path,
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setattr(builder.paint, "TwoCorePainter", _Recorded)
     _Recorded.made = []
-    book = _copy(source, tmp_path / "book")
+    book = copy_book(source, tmp_path / "book")
     two_cores = _pdf(book, tmp_path / "two", **options)
     [painter] = _Recorded.made
     monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
@@ -103,7 +96,7 @@ def test_a_print_job_s_crop_marks_are_renamed_in_the_parent(
 
 
 def _with_print_rule(tmp_path: Path, rule: str) -> Path:
-    book = _copy(FIXTURES / "small-book", tmp_path / "source")
+    book = copy_book(FIXTURES / "small-book", tmp_path / "source")
     (book / "styles").mkdir()
     print_css = (REPO / "styles" / "print.css").read_text()
     (book / "styles" / "print.css").write_text(f"{print_css}\n{rule}\n")
@@ -193,7 +186,7 @@ def _events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epub_after_painting
     monkeypatch.setattr(builder.paint.TwoCorePainter, "paint", painted)
     monkeypatch.setattr(builder.parallel.StartedLater, "start", started)
     monkeypatch.setattr(builder.pipeline, "EPUB_AFTER_PAINTING_FROM", epub_after_painting_from)
-    book = _copy(FIXTURES / "small-book", tmp_path / "book")
+    book = copy_book(FIXTURES / "small-book", tmp_path / "book")
     build(book, tmp_path / "dist")
     return events
 

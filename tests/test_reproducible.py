@@ -17,13 +17,11 @@ from pypdf import PdfReader
 from builder.config import load_config
 from builder.pipeline import build_time
 from tests.conftest import FIXTURES, REPO
-from tests.helpers import opf
+from tests.helpers import copy_book, opf
 
 
 def _copy_book(target: Path) -> Path:
-    for part in ("book", "chapters", "styles"):
-        shutil.copytree(REPO / part, target / part)
-    return target
+    return copy_book(REPO, target)
 
 
 def _build(book: Path, cwd: Path, seed: str, extra_env: dict[str, str]) -> dict[str, bytes]:
