@@ -21,7 +21,8 @@ renamed). What cannot travel so (a page-level pattern or shading, a graphic
 state named by a count, a missing glyph, a font, image or box the parent cannot
 find again), or any failure of the child, and the parent paints those pages
 itself, as a serial build would (builder.parallel's rules apply too: no fork,
-other threads or ``BOOK_BUILDER_SERIAL`` mean serial).
+other threads, no memory for a copy of the process or ``BOOK_BUILDER_SERIAL``
+mean serial).
 """
 
 from __future__ import annotations

@@ -8,8 +8,12 @@ WeasyPrint is imported, and the page map and the EPUB are made while the PDF
 is written.
 
 A child is only an optimisation. Where there is no fork, where the process has
-other threads (forking them is unsafe), or when ``BOOK_BUILDER_SERIAL`` is set,
-the function runs at once in the parent, as a serial build would. If the child
+other threads (forking them is unsafe), where the machine (or the container's
+memory limit) has no room for a second copy of the process, or when
+``BOOK_BUILDER_SERIAL`` is set, the function runs at once in the parent, as a
+serial build would. (A child shares the parent's memory until either writes to
+it; painting half the pages writes to about half of it, so the long benchmark
+book's build holds about a third more memory at once than a serial one.) If the child
 fails in any way (an error, a signal, a result that does not pickle), the
 parent runs the function itself, so every error and its message is exactly the
 one a serial build gives, with ``--debug``'s traceback from the real place. A
@@ -26,6 +30,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -36,7 +41,59 @@ _NOT_YET = object()
 
 def can_fork() -> bool:
     return (hasattr(os, "fork") and threading.active_count() == 1
-            and not os.environ.get("BOOK_BUILDER_SERIAL"))
+            and not os.environ.get("BOOK_BUILDER_SERIAL") and room_for_a_copy())
+
+
+def room_for_a_copy(proc: Path = Path("/proc"), cgroup: Path = Path("/sys/fs/cgroup")) -> bool:
+    """Whether the memory free to this process would hold all of it once more:
+    the most a child could copy. What cannot be read counts as room."""
+    resident = _resident_bytes(proc)
+    free = [room for room in (_available_bytes(proc), _cgroup_room(cgroup)) if room is not None]
+    return resident is None or not free or min(free) >= resident
+
+
+def _resident_bytes(proc: Path) -> int | None:
+    try:
+        pages = int((proc / "self" / "statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _available_bytes(proc: Path) -> int | None:
+    return _kib_field(proc / "meminfo", "MemAvailable:")
+
+
+def _kib_field(path: Path, name: str) -> int | None:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(name):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_room(cgroup: Path) -> int | None:
+    """The room left under a container's memory limit (cgroup v2, else v1); the
+    kernel can reclaim the inactive file cache, so it counts as room."""
+    for folder, limit, usage, cache in (
+            (cgroup, "memory.max", "memory.current", "inactive_file"),
+            (cgroup / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes",
+             "total_inactive_file")):
+        try:
+            limit_bytes = int((folder / limit).read_text())
+            used = int((folder / usage).read_text())
+        except (OSError, ValueError):
+            continue  # no such controller here, or no limit ("max")
+        reclaimable = 0
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in (folder / "memory.stat").read_text().splitlines():
+                key, value = line.split()
+                if key == cache:
+                    reclaimable = int(value)
+        return limit_bytes - used + reclaimable
+    return None
 
 
 class Beside(Generic[T]):

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 import builder.paint
+import builder.parallel
 from builder.pipeline import build
 from tests.conftest import FIXTURES, REPO
 from tests.helpers import copy_book
@@ -155,6 +156,16 @@ def test_a_tagged_box_the_parent_cannot_find_leaves_the_pages_to_it(
     two_cores, one_core, painter = _painted(tmp_path, monkeypatch, REPO)
     assert painter.child is not None and painter.pages_from_child == 0
     assert painter.painted_here_because == "a tagged box not found again"
+    assert two_cores == one_core
+
+
+def test_a_machine_short_of_memory_paints_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A child can copy up to all of the parent's memory: without room for that,
+    # the build keeps to one process.
+    monkeypatch.setattr(builder.parallel, "room_for_a_copy", lambda: False)
+    two_cores, one_core, painter = _painted(tmp_path, monkeypatch, REPO)
+    assert painter.child is None and painter.pages_from_child == 0
     assert two_cores == one_core
 
 

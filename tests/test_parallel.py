@@ -13,11 +13,12 @@ import pyphen
 import pytest
 
 import builder.mdcache
+import builder.parallel
 import builder.pipeline
 from builder.errors import ConfigError, Location
 from builder.manuscript import new_markdown
 from builder.mdcache import MarkdownCache
-from builder.parallel import Beside, StartedLater, can_fork
+from builder.parallel import Beside, StartedLater, can_fork, room_for_a_copy
 from builder.pipeline import build
 from tests.conftest import FIXTURES
 
@@ -94,6 +95,53 @@ def test_serial_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     with Beside(_pid) as side:
         assert not side.forked
         assert side.result() == os.getpid()
+
+
+def test_serial_when_the_memory_has_no_room_for_a_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder.parallel, "room_for_a_copy", lambda: False)
+    with Beside(_pid) as side:
+        assert not side.forked
+        assert side.result() == os.getpid()
+
+
+def _machine(root: Path, resident_mib: int, available_mib: int | None,
+             cgroup: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """A /proc and a /sys/fs/cgroup with only what room_for_a_copy reads."""
+    proc, groups = root / "proc", root / "cgroup"
+    (proc / "self").mkdir(parents=True)
+    pages = resident_mib * 2**20 // os.sysconf("SC_PAGE_SIZE")
+    (proc / "self" / "statm").write_text(f"999999 {pages} 100 10 0 500 0\n")
+    if available_mib is not None:
+        (proc / "meminfo").write_text(
+            f"MemTotal:       99999999 kB\nMemAvailable:   {available_mib * 1024} kB\n")
+    for name, text in (cgroup or {}).items():
+        (groups / name).parent.mkdir(parents=True, exist_ok=True)
+        (groups / name).write_text(text)
+    return proc, groups
+
+
+MIB = 2**20
+
+
+@pytest.mark.parametrize(("resident", "available", "cgroup", "room"), [
+    (200, 4000, None, True),
+    (200, 150, None, False),  # the machine is short of memory
+    (200, None, None, True),  # nothing to go by: forking as ever
+    (200, 4000, {"memory.max": f"{1000 * MIB}\n", "memory.current": f"{900 * MIB}\n"}, False),
+    (200, 4000, {"memory.max": "max\n", "memory.current": f"{900 * MIB}\n"}, True),
+    (200, 4000, {"memory.max": f"{1000 * MIB}\n", "memory.current": f"{900 * MIB}\n",
+                 "memory.stat": f"anon 1\ninactive_file {300 * MIB}\n"}, True),  # cache is room
+    (200, 4000, {"memory/memory.limit_in_bytes": f"{1000 * MIB}\n",
+                 "memory/memory.usage_in_bytes": f"{900 * MIB}\n"}, False),  # cgroup v1
+    (200, 4000, {"memory/memory.limit_in_bytes": f"{1000 * MIB}\n",
+                 "memory/memory.usage_in_bytes": f"{900 * MIB}\n",
+                 "memory/memory.stat": f"cache 1\ntotal_inactive_file {300 * MIB}\n"}, True),
+], ids=["plenty", "machine-short", "unknown", "container-short", "container-unlimited",
+        "container-cache", "v1-short", "v1-cache"])
+def test_room_for_a_copy_of_the_process(tmp_path: Path, resident: int, available: int | None,
+                                        cgroup: dict[str, str] | None, room: bool) -> None:
+    proc, groups = _machine(tmp_path, resident, available, cgroup)
+    assert room_for_a_copy(proc, groups) is room
 
 
 def test_leaving_the_block_stops_and_reaps_the_child() -> None:
