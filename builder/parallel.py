@@ -48,7 +48,7 @@ def room_for_a_copy(proc: Path = Path("/proc"), cgroup: Path = Path("/sys/fs/cgr
     """Whether the memory free to this process would hold all of it once more:
     the most a child could copy. What cannot be read counts as room."""
     resident = _resident_bytes(proc)
-    free = [room for room in (_available_bytes(proc), _cgroup_room(cgroup)) if room is not None]
+    free = [room for room in (_available_bytes(proc), _cgroup_room(proc, cgroup)) if room is not None]
     return resident is None or not free or min(free) >= resident
 
 
@@ -74,26 +74,58 @@ def _kib_field(path: Path, name: str) -> int | None:
     return None
 
 
-def _cgroup_room(cgroup: Path) -> int | None:
-    """The room left under a container's memory limit (cgroup v2, else v1); the
-    kernel can reclaim the inactive file cache, so it counts as room."""
-    for folder, limit, usage, cache in (
-            (cgroup, "memory.max", "memory.current", "inactive_file"),
-            (cgroup / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes",
-             "total_inactive_file")):
-        try:
-            limit_bytes = int((folder / limit).read_text())
-            used = int((folder / usage).read_text())
-        except (OSError, ValueError):
-            continue  # no such controller here, or no limit ("max")
-        reclaimable = 0
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            for line in (folder / "memory.stat").read_text().splitlines():
-                key, value = line.split()
-                if key == cache:
-                    reclaimable = int(value)
-        return limit_bytes - used + reclaimable
-    return None
+def _cgroup_room(proc: Path, cgroup: Path) -> int | None:
+    """The room left under the tightest memory limit of this process's control
+    group and the groups above it (cgroup v1's memory controller where there is
+    one, else v2); the kernel can reclaim inactive file cache, so that counts as
+    room."""
+    rooms = [room for folder, files in _memory_groups(proc, cgroup)
+             if (room := _room_in(folder, *files)) is not None]
+    return min(rooms, default=None)
+
+
+_V2 = ("memory.max", "memory.current", "inactive_file")
+_V1 = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+
+
+def _memory_groups(proc: Path, cgroup: Path) -> list[tuple[Path, tuple[str, str, str]]]:
+    """The group folders to read, own group first. The path in /proc/self/cgroup
+    is the host's; inside a container's namespace it may not exist, and then the
+    mounted root is the container's own group."""
+    try:
+        lines = (proc / "self" / "cgroup").read_text().splitlines()
+    except OSError:
+        lines = []
+    groups = [line.split(":", 2) for line in lines if line.count(":") >= 2]
+    for _, controllers, path in groups:
+        if "memory" in controllers.split(","):  # v1, or v1's memory beside a v2 mount
+            return [(folder, _V1) for folder in _up_to(cgroup / "memory", path)]
+    for _, controllers, path in groups:
+        if controllers == "" and (cgroup / "cgroup.controllers").is_file():
+            return [(folder, _V2) for folder in _up_to(cgroup, path)]
+    return [(cgroup, _V2), (cgroup / "memory", _V1)]
+
+
+def _up_to(root: Path, path: str) -> list[Path]:
+    own = root / path.strip("/")
+    if not own.is_dir():
+        return [root]
+    return [own, *[folder for folder in own.parents if folder.is_relative_to(root)]]
+
+
+def _room_in(folder: Path, limit: str, usage: str, cache: str) -> int | None:
+    try:
+        limit_bytes = int((folder / limit).read_text())
+        used = int((folder / usage).read_text())
+    except (OSError, ValueError):
+        return None  # no such controller here, or no limit ("max")
+    reclaimable = 0
+    with contextlib.suppress(OSError, ValueError):
+        for line in (folder / "memory.stat").read_text().splitlines():
+            key, value = line.split()
+            if key == cache:
+                reclaimable = int(value)
+    return limit_bytes - used + reclaimable
 
 
 class Beside(Generic[T]):

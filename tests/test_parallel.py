@@ -105,43 +105,58 @@ def test_serial_when_the_memory_has_no_room_for_a_copy(monkeypatch: pytest.Monke
 
 
 def _machine(root: Path, resident_mib: int, available_mib: int | None,
-             cgroup: dict[str, str] | None = None) -> tuple[Path, Path]:
+             groups: dict[str, str] | None = None, own_group: str | None = None) -> tuple[Path, Path]:
     """A /proc and a /sys/fs/cgroup with only what room_for_a_copy reads."""
-    proc, groups = root / "proc", root / "cgroup"
+    proc, cgroup = root / "proc", root / "cgroup"
     (proc / "self").mkdir(parents=True)
-    pages = resident_mib * 2**20 // os.sysconf("SC_PAGE_SIZE")
+    cgroup.mkdir()
+    pages = resident_mib * MIB // os.sysconf("SC_PAGE_SIZE")
     (proc / "self" / "statm").write_text(f"999999 {pages} 100 10 0 500 0\n")
     if available_mib is not None:
         (proc / "meminfo").write_text(
             f"MemTotal:       99999999 kB\nMemAvailable:   {available_mib * 1024} kB\n")
-    for name, text in (cgroup or {}).items():
-        (groups / name).parent.mkdir(parents=True, exist_ok=True)
-        (groups / name).write_text(text)
-    return proc, groups
+    if own_group is not None:
+        (proc / "self" / "cgroup").write_text(own_group)
+    for name, text in (groups or {}).items():
+        (cgroup / name).parent.mkdir(parents=True, exist_ok=True)
+        (cgroup / name).write_text(text)
+    return proc, cgroup
 
 
 MIB = 2**20
+_SHORT_V2 = {"memory.max": f"{1000 * MIB}\n", "memory.current": f"{900 * MIB}\n"}
+_SHORT_V1 = {"memory/memory.limit_in_bytes": f"{1000 * MIB}\n",
+             "memory/memory.usage_in_bytes": f"{900 * MIB}\n"}
+_V2_MOUNT = {"cgroup.controllers": "cpu memory pids\n"}
 
 
-@pytest.mark.parametrize(("resident", "available", "cgroup", "room"), [
-    (200, 4000, None, True),
-    (200, 150, None, False),  # the machine is short of memory
-    (200, None, None, True),  # nothing to go by: forking as ever
-    (200, 4000, {"memory.max": f"{1000 * MIB}\n", "memory.current": f"{900 * MIB}\n"}, False),
-    (200, 4000, {"memory.max": "max\n", "memory.current": f"{900 * MIB}\n"}, True),
-    (200, 4000, {"memory.max": f"{1000 * MIB}\n", "memory.current": f"{900 * MIB}\n",
-                 "memory.stat": f"anon 1\ninactive_file {300 * MIB}\n"}, True),  # cache is room
-    (200, 4000, {"memory/memory.limit_in_bytes": f"{1000 * MIB}\n",
-                 "memory/memory.usage_in_bytes": f"{900 * MIB}\n"}, False),  # cgroup v1
-    (200, 4000, {"memory/memory.limit_in_bytes": f"{1000 * MIB}\n",
-                 "memory/memory.usage_in_bytes": f"{900 * MIB}\n",
-                 "memory/memory.stat": f"cache 1\ntotal_inactive_file {300 * MIB}\n"}, True),
-], ids=["plenty", "machine-short", "unknown", "container-short", "container-unlimited",
-        "container-cache", "v1-short", "v1-cache"])
-def test_room_for_a_copy_of_the_process(tmp_path: Path, resident: int, available: int | None,
-                                        cgroup: dict[str, str] | None, room: bool) -> None:
-    proc, groups = _machine(tmp_path, resident, available, cgroup)
-    assert room_for_a_copy(proc, groups) is room
+@pytest.mark.parametrize(("available", "groups", "own_group", "room"), [
+    (4000, None, None, True),
+    (150, None, None, False),  # the machine is short of memory
+    (None, None, None, True),  # nothing to go by: forking as ever
+    (4000, _SHORT_V2, None, False),
+    (4000, {**_SHORT_V2, "memory.max": "max\n"}, None, True),  # no limit
+    (4000, {**_SHORT_V2, "memory.stat": f"anon 1\ninactive_file {300 * MIB}\n"}, None, True),
+    (4000, _SHORT_V1, None, False),
+    (4000, {**_SHORT_V1, "memory/memory.stat": f"cache 1\ntotal_inactive_file {300 * MIB}\n"},
+     None, True),
+    # A container: the host's path is not in its namespace, its own group is the root.
+    (4000, {**_V2_MOUNT, **_SHORT_V2}, "0::/system.slice/docker-1.scope\n", False),
+    (4000, _SHORT_V1, "4:memory:/docker/1\n3:cpu:/\n0::/\n", False),
+    # A group of its own under a tighter one (a systemd slice with a limit).
+    (4000, {**_V2_MOUNT, "user.slice/memory.max": f"{1000 * MIB}\n",
+            "user.slice/memory.current": f"{900 * MIB}\n",
+            "user.slice/build/memory.max": "max\n", "user.slice/build/memory.current": "1\n"},
+     "0::/user.slice/build\n", False),
+    (4000, {**_V2_MOUNT, "user.slice/build/memory.max": "max\n",
+            "user.slice/build/memory.current": "1\n"}, "0::/user.slice/build\n", True),
+], ids=["plenty", "machine-short", "unknown", "v2-short", "v2-unlimited", "v2-cache",
+        "v1-short", "v1-cache", "container-v2", "container-v1", "slice-short", "slice-unlimited"])
+def test_room_for_a_copy_of_the_process(tmp_path: Path, available: int | None,
+                                        groups: dict[str, str] | None, own_group: str | None,
+                                        room: bool) -> None:
+    proc, cgroup = _machine(tmp_path, 200, available, groups, own_group)
+    assert room_for_a_copy(proc, cgroup) is room
 
 
 def test_leaving_the_block_stops_and_reaps_the_child() -> None:
