@@ -13,13 +13,14 @@ memory limit) has no room for a second copy of the process, or when
 ``BOOK_BUILDER_SERIAL`` is set, the function runs at once in the parent, as a
 serial build would. (A child shares the parent's memory until either writes to
 it; painting half the pages writes to about half of it, so the long benchmark
-book's build holds about a third more memory at once than a serial one.) If the child
-fails in any way (an error, a signal, a result that does not pickle), the
-parent runs the function itself, so every error and its message is exactly the
-one a serial build gives, with ``--debug``'s traceback from the real place. A
-function that must not run twice in the parent (it would change the parent's
-state) is started with ``rerun_if_child_fails=False``: a failed child then
-gives None, and the caller does the work its own way.
+book's build holds about a third more memory at once than a serial one.)
+
+If the child fails in any way (an error, a signal, a result that does not
+pickle), the parent runs the function itself, so every error and its message
+is exactly the one a serial build gives, with ``--debug``'s traceback from the
+real place. A function that must not run twice in the parent (it would change
+the parent's state) is started with ``rerun_if_child_fails=False``: a failed
+child then gives None, and the caller does the work its own way.
 """
 
 from __future__ import annotations
@@ -61,14 +62,16 @@ def _resident_bytes(proc: Path) -> int | None:
 
 
 def _available_bytes(proc: Path) -> int | None:
-    return _kib_field(proc / "meminfo", "MemAvailable:")
+    kib = _number_after(proc / "meminfo", "MemAvailable:")
+    return None if kib is None else kib * 1024
 
 
-def _kib_field(path: Path, name: str) -> int | None:
+def _number_after(path: Path, key: str) -> int | None:
+    """The number after *key* in a file of "key number [unit]" lines."""
     try:
         for line in path.read_text().splitlines():
-            if line.startswith(name):
-                return int(line.split()[1]) * 1024
+            if line.split(maxsplit=1)[:1] == [key]:
+                return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         pass
     return None
@@ -119,13 +122,7 @@ def _room_in(folder: Path, limit: str, usage: str, cache: str) -> int | None:
         used = int((folder / usage).read_text())
     except (OSError, ValueError):
         return None  # no such controller here, or no limit ("max")
-    reclaimable = 0
-    with contextlib.suppress(OSError, ValueError):
-        for line in (folder / "memory.stat").read_text().splitlines():
-            key, value = line.split()
-            if key == cache:
-                reclaimable = int(value)
-    return limit_bytes - used + reclaimable
+    return limit_bytes - used + (_number_after(folder / "memory.stat", cache) or 0)
 
 
 class Beside(Generic[T]):
