@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from builder import __version__
+from builder import __version__, parallel
 from builder.collector import few_full_collections
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.hyphenation import Patterns, read_patterns, use_patterns
@@ -96,6 +96,11 @@ def build(
         if "pdf" in wanted:
             from builder.paint import paints_on_two_cores
 
+            # A build kept to one process is slower: it says why. (The painter asks
+            # the same a moment later.)
+            alone = "" if parallel.room_for_a_copy() else \
+                " in one process: the free memory would not hold a second"
+
             # The page map (and the EPUB, which needs it) is made while the PDF is
             # written: for a long book once the pages are painted, when the painting
             # child is gone (two children would share the cores and hold memory at
@@ -106,7 +111,7 @@ def build(
                     side.start()
                 outputs[f"{meta.slug}.pdf"] = write_pdf(book, document, built_at,
                                                         meta.print.pdf_variant, side.start)
-                clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes")
+                clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes{alone}")
                 page_map, epub = side.result()
         else:  # nothing to do beside it: a child would only add a fork and a pickle
             page_map, epub = _after_layout(book, document, "epub" in wanted, built_at)

@@ -104,6 +104,19 @@ def test_serial_when_the_memory_has_no_room_for_a_copy(monkeypatch: pytest.Monke
         assert side.result() == os.getpid()
 
 
+def test_a_build_short_of_memory_says_it_runs_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said: dict[bool, list[str]] = {}
+    for room in (True, False):
+        monkeypatch.setattr(builder.parallel, "room_for_a_copy", lambda room=room: room)
+        said[room] = []
+        book = shutil.copytree(FIXTURES / "small-book", tmp_path / f"book-{room}")
+        build(book, tmp_path / f"dist-{room}", ["pdf"], progress=said[room].append)
+    [pdf_line] = [line for line in said[False] if line.startswith("pdf ")]
+    assert "in one process: the free memory would not hold a second" in pdf_line
+    assert not any("one process" in line for line in said[True])
+
+
 def _machine(root: Path, resident_mib: int, available_mib: int | None,
              groups: dict[str, str] | None = None, own_group: str | None = None) -> tuple[Path, Path]:
     """A /proc and a /sys/fs/cgroup with only what room_for_a_copy reads."""
