@@ -52,8 +52,9 @@ class MarkdownCache:
         key = self.key(text)
         self.used.add(key)
         found = self.ready.pop(key, None) or self._load(key)
-        if found is not None:
-            return found
+        return found if found is not None else self._converted(key, text)
+
+    def _converted(self, key: str, text: str) -> Conversion:
         converter = self.converter = self.converter or self.new_converter()
         html, raw = _convert(converter, text)
         self._store(key, html, raw)
@@ -83,7 +84,7 @@ class MarkdownCache:
             return  # one chapter is most of it: nothing to share
         with Beside(_convert_all, self.new_converter, [missing[key] for key in later]) as child:
             for key in earlier:
-                self.ready[key] = self.convert(missing[key])
+                self.ready[key] = self._converted(key, missing[key])  # known not cached
             for key, (html, raw) in zip(later, child.result(), strict=True):
                 self._store(key, html, raw)
                 self.ready[key] = html, raw
