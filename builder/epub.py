@@ -22,9 +22,8 @@ from ebooklib import epub
 from lxml import etree
 
 from builder.errors import Location, RenderError
-from builder.model import Book, Chapter, RenderedDocument
+from builder.model import Book, Chapter, PageMap, RenderedDocument
 from builder.pagebreaks import insert_page_breaks
-from builder.pagemap import PageMap
 
 XHTML = "application/xhtml+xml"
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"

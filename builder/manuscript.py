@@ -27,7 +27,6 @@ from builder.config import slugify, toml_problem
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import collect_images, read_cover
 from builder.markdown_ext import PlaceholderExtension
-from builder.mdcache import MarkdownCache
 from builder.model import (
     AuthorTable,
     BodyPart,
@@ -41,6 +40,7 @@ from builder.model import (
     Structure,
     TableRow,
 )
+from builder.speed.cache import MarkdownCache
 from builder.stylesheets import STYLE_SHEETS, style_path
 
 AUTHOR_TABLE_FILE = Path("book") / "author.toml"

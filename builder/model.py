@@ -221,3 +221,23 @@ class RenderedBook:
     book: Book
     epub_documents: tuple[RenderedDocument, ...]
     print_html: str
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where one printed page starts, in terms both editions share."""
+
+    label: str  # the folio as printed: "v", "1", "23"
+    section: str  # id of the section (chapter or front-matter page) the page starts in
+    tag: str  # the block element the page starts in…
+    ordinal: int  # …the how-many-th of its tag within the section (0-based)
+    word: int  # the word of that block the page starts at (0-based)
+    first_words: str  # for checks and debugging
+
+
+@dataclass(frozen=True)
+class PageMap:
+    """The print layout's pages, as the EPUB's page list needs them."""
+
+    page_count: int
+    starts: tuple[PageStart, ...]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from builder.pagemap import PageMap, PageStart
+from builder.model import PageMap, PageStart
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"

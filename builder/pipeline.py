@@ -2,8 +2,9 @@
 
 In: a book folder, an output folder and the editions wanted. Out: the files,
 written only after everything has been made in memory, so a mistake found
-anywhere leaves dist/ untouched. Stages: config -> manuscript -> render ->
-epub / pdf -> output. Progress goes to a callback, one line per stage.
+anywhere leaves dist/ untouched. The recipe, one way:
+config -> manuscript -> render -> layout -> pdf | page map -> epub -> output.
+Progress goes to a callback, one line per stage.
 """
 
 from __future__ import annotations
@@ -17,24 +18,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from builder import __version__, parallel
-from builder.collector import few_full_collections
+from builder import __version__, weasyprint_adapter
 from builder.errors import BuilderError, ManuscriptError, Problems
-from builder.hyphenation import Patterns, read_patterns, use_patterns
-from builder.model import Book, BookMeta, Diagnostic
+from builder.model import Book, BookMeta, Diagnostic, PageMap
 from builder.output import write_atomically
-from builder.pagemap import PageMap, cache_key, has_cached, load_cached, store_cached
-from builder.pagemap import page_map as make_page_map
-from builder.parallel import Beside, StartedLater
+from builder.speed import forking
+from builder.speed.cache import cache_key, has_page_map, load_page_map, store_page_map
+from builder.speed.forking import Beside
+from builder.speed.gc_pause import few_full_collections
+from builder.weasyprint_adapter import Patterns, read_patterns, use_patterns
 
 # builder.config, .manuscript, .render and .stylecheck (Markdown, Jinja2,
 # Pygments) are imported where they are used: in a build that lays the book out
 # that is the child that drafts it, so the parent forks it sooner and imports
 # WeasyPrint.
 
-# From this many pages, what the PDF writer does after painting (tags, fonts,
-# the file) outlasts the page map and the EPUB.
-EPUB_AFTER_PAINTING_FROM = 100
 FORMATS = ("epub", "pdf")
 BOOK_PATHS = ("book", "chapters", "styles")  # what a git commit must touch to date the book
 Progress = Callable[[str], None]
@@ -59,69 +57,77 @@ def build(
     given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
-    if "pdf" in wanted or not has_cached(book_dir):
-        # A PDF needs WeasyPrint, and so does an EPUB with no page map cached yet
-        # (its page-list comes from the layout): import it while a child reads
-        # and drafts the book.
-        with Beside(_draft, book_dir, print_job, pdf_variant, True) as drafting:
-            import builder.pdf  # noqa: F401
-            draft = drafting.result()
-        use_patterns(draft.hyphenation)
-    else:
-        draft = _draft(book_dir, print_job, pdf_variant, False)
-    meta, book, print_html, built_at = draft.meta, draft.book, draft.print_html, draft.built_at
+    needs_layout = "pdf" in wanted or not has_page_map(book_dir)
+    draft = _draft_beside_import(book_dir, print_job, pdf_variant) if needs_layout \
+        else _draft(book_dir, print_job, pdf_variant, False)
+    meta, book = draft.meta, draft.book
     clock.lap(f"manuscript  {meta.title!r}: {len(book.chapters)} chapters, "
               f"{len(book.warnings)} warnings, print edition rendered")
     warnings = list(book.warnings)
     outputs: dict[str, bytes] = {}
-
-    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
-    resources.update({image.href: image.data for image in book.images})
-    page_map = load_cached(meta.root, draft.layout_key) if "pdf" not in wanted else None
+    page_map = None if "pdf" in wanted else load_page_map(meta.root, draft.layout_key)
     if page_map is not None:
         clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
-        if "epub" in wanted:
-            outputs.update(_epub_edition(book, page_map, built_at))
-            clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
+        outputs.update(_epub_edition(book, page_map, draft.built_at))
     else:
-        from builder.pdf import layout, write_pdf
-
-        draft.style_problems.raise_if_errors(ManuscriptError)
-        warnings += draft.style_problems.warnings
-        document, layout_messages = layout(book, print_html, resources)
-        if any(message.level == "error" for message in layout_messages):
-            raise ManuscriptError.from_diagnostics([*warnings, *layout_messages])
-        warnings += layout_messages
+        document = _lay_out(draft, warnings)
         clock.lap(f"layout      {len(document.pages)} pages")
+        readable = weasyprint_adapter.page_boxes_readable(document)
+        if not readable:
+            warnings.append(Diagnostic("the EPUB has no page list: the print layout's page boxes "
+                                       "could not be read (see the note)", meta.root))
         if "pdf" in wanted:
-            from builder.paint import paints_on_two_cores
-
-            # A build kept to one process is slower: it says why. (The painter asks
-            # the same a moment later.)
-            alone = "" if parallel.room_for_a_copy() else \
-                " in one process: the free memory would not hold a second"
-
-            # The page map (and the EPUB, which needs it) is made while the PDF is
-            # written: for a long book once the pages are painted, when the painting
-            # child is gone (two children would share the cores and hold memory at
-            # once: 357 -> 297 MiB for the long book), else from the start (a short
-            # book's PDF is written too soon after painting to hide the EPUB).
-            with StartedLater(_after_layout, book, document, "epub" in wanted, built_at) as side:
-                if not paints_on_two_cores(document) or len(document.pages) < EPUB_AFTER_PAINTING_FROM:
-                    side.start()
-                outputs[f"{meta.slug}.pdf"] = write_pdf(book, document, built_at,
-                                                        meta.print.pdf_variant, side.start)
-                clock.lap(f"pdf         {len(outputs[f'{meta.slug}.pdf']):,} bytes{alone}")
-                page_map, epub = side.result()
+            outputs[f"{meta.slug}.pdf"], (page_map, epub) = _pdf_with_epub_beside(
+                book, document, "epub" in wanted, draft.built_at, clock)
         else:  # nothing to do beside it: a child would only add a fork and a pickle
-            page_map, epub = _after_layout(book, document, "epub" in wanted, built_at)
-        store_cached(meta.root, draft.layout_key, page_map)
+            page_map, epub = _after_layout(book, document, True, draft.built_at)
+        if readable:  # a map without pages would stand in for a real one later
+            store_page_map(meta.root, draft.layout_key, page_map)
         outputs.update(epub)
-        if epub:
-            clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes (with the PDF)")
+    if "epub" in wanted:
+        clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
+    for note in weasyprint_adapter.notes_once():
+        progress(f"note        {note}")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
     return BuildResult(tuple(files), tuple(warnings))
+
+
+def _pdf_with_epub_beside(book: Book, document: Any, with_epub: bool, built_at: dt.datetime,
+                          clock: _Stopwatch) -> tuple[bytes, tuple[PageMap, dict[str, bytes]]]:
+    """The PDF, with the page map and the EPUB made in a child meanwhile."""
+    from builder.pdf import write_pdf
+
+    alone = "" if forking.room_for_a_copy() else " in one process: the free memory would not hold a second"
+    with Beside(_after_layout, book, document, with_epub, built_at) as side:
+        pdf = write_pdf(book, document, built_at, book.meta.print.pdf_variant)
+        clock.lap(f"pdf         {len(pdf):,} bytes{alone}")
+        return pdf, side.result()
+
+
+def _draft_beside_import(book_dir: Path, print_job: bool | None, pdf_variant: str | None) -> _Draft:
+    """The draft made in a child while this process imports WeasyPrint."""
+    with Beside(_draft, book_dir, print_job, pdf_variant, True) as drafting:
+        import builder.layout  # noqa: F401
+        draft = drafting.result()
+    use_patterns(draft.hyphenation)
+    return draft
+
+
+def _lay_out(draft: _Draft, warnings: list[Diagnostic]) -> Any:
+    """The print layout; its errors (and the style sheets') refuse the build."""
+    from builder.layout import layout
+
+    book = draft.book
+    draft.style_problems.raise_if_errors(ManuscriptError)
+    warnings += draft.style_problems.warnings
+    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
+    resources.update({image.href: image.data for image in book.images})
+    document, messages = layout(book, draft.print_html, resources)
+    if any(message.level == "error" for message in messages):
+        raise ManuscriptError.from_diagnostics([*warnings, *messages])
+    warnings += messages
+    return document
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,8 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
 
 def _after_layout(book: Book, document: Any, with_epub: bool,
                   built_at: dt.datetime) -> tuple[PageMap, dict[str, bytes]]:
+    from builder.pagemap import page_map as make_page_map
+
     page_map = make_page_map(document, book.chapters[0].slug)
     return page_map, _epub_edition(book, page_map, built_at) if with_epub else {}
 

@@ -16,9 +16,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from builder import NAME, __version__
-from builder.model import Book, Page, RenderedBook, RenderedDocument, Section, Target
+from builder.model import Book, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
-from builder.pagemap import PageMap
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "book.html.j2"

@@ -15,28 +15,12 @@ from pathlib import Path
 import tinycss2
 
 from builder.errors import Location, Problems
-from builder.model import Book, Diagnostic
+from builder.layout_messages import css_diagnostic, weasyprint_messages
+from builder.model import Book
 from builder.stylesheets import style_path
 
 # The sheets WeasyPrint reads (epub.css is for e-readers, checked for syntax only).
 PRINT_SHEETS = ("base.css", "print.css")
-_CSS_MESSAGE = re.compile(r"^(Ignored `|Error: ).*? at \d+:\d+")
-_POSITION = re.compile(r"^(?P<message>.*?) at (?P<line>\d+):(?P<column>\d+)\.?(?P<rest>.*)$")
-
-
-def is_css_message(message: str) -> bool:
-    """WeasyPrint's style sheet messages: "Ignored `colr: red` at 2:3, unknown property."."""
-    return bool(_CSS_MESSAGE.match(message))
-
-
-def css_diagnostic(path: Path, message: str) -> Diagnostic:
-    """One of WeasyPrint's CSS messages, placed in *path* at the line and column it names;
-    "Error: …" messages are errors, the rest warnings."""
-    found = _POSITION.match(message)
-    text = f"{found['message']}{found['rest']}" if found else message
-    line, column = (int(found["line"]), int(found["column"])) if found else (None, None)
-    level = "error" if text.startswith("Error:") else "warning"
-    return Diagnostic(f"CSS: {text.removeprefix('Error:').strip()}", path, line, column, level)
 
 
 def check_styles(book: Book, problems: Problems, with_weasyprint: bool = True) -> None:
@@ -86,13 +70,12 @@ def _url_of(token: object) -> str | None:
 
 
 def _check_with_weasyprint(path: Path, css: str, book_root: Path, problems: Problems) -> None:
-    from builder.native import import_weasyprint
+    from builder.speed.library_lookup import import_weasyprint
 
     import_weasyprint()
     from weasyprint import CSS
 
     from builder.fetch import BookFetcher, RefusedURL
-    from builder.pdf import weasyprint_messages
 
     with weasyprint_messages() as collected:
         try:

@@ -108,11 +108,11 @@ def test_build_time_follows_the_last_commit_touching_the_book(tmp_path: Path) ->
 
 
 def test_the_pydyf_speed_ups_write_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """builder.pdf caches pydyf's page references (quadratic otherwise) and makes
+    """builder.weasyprint_adapter caches pydyf's page references (quadratic otherwise) and makes
     each object's bytes once per write (pydyf compresses every stream twice when
     it hashes the identifier): at pydyf's compression level, the PDF is
     byte-identical to plain pydyf's."""
-    from builder import pdf
+    from builder import weasyprint_adapter as pdf
     from builder.pipeline import build
 
     book = _copy_book(tmp_path / "book")
@@ -132,7 +132,7 @@ class _Name(str):
 def test_the_faster_to_bytes_gives_pydyf_s_bytes_for_every_kind() -> None:
     import pydyf
 
-    from builder import pdf
+    from builder import weasyprint_adapter as pdf
 
     with pdf.pydyf_as_shipped():
         original = pydyf._to_bytes
@@ -148,7 +148,7 @@ def test_the_faster_to_bytes_gives_pydyf_s_bytes_for_every_kind() -> None:
 def test_streams_are_compressed_faster_to_the_same_content(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """At zlib's default level every stream decompresses to what pydyf's level 9 held."""
-    from builder import pdf
+    from builder import weasyprint_adapter as pdf
     from builder.pipeline import build
 
     book = _copy_book(tmp_path / "book")

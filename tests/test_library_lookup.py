@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from builder.native import finder_from, loader_cache_listing
+from builder.speed.library_lookup import finder_from, loader_cache_listing
 from tests.conftest import REPO
 
 linux_only = pytest.mark.skipif(not loader_cache_listing(),
@@ -50,8 +50,8 @@ def test_the_quick_finder_gives_ctypes_answers() -> None:
 
 
 @linux_only
-def test_the_pdf_stage_loads_the_same_libraries_without_gcc_or_ld() -> None:
-    quick = _report("import builder.pdf")
+def test_the_layout_stage_loads_the_same_libraries_without_gcc_or_ld() -> None:
+    quick = _report("import builder.layout")
     standard = _report("import weasyprint")
     assert quick["loaded"] and standard["loaded"]
     assert quick["libraries"] == standard["libraries"]
@@ -73,7 +73,7 @@ class FailOnce(importlib.abc.MetaPathFinder):
             print("WeasyPrint could not import some external libraries")
             raise OSError("cannot load library")
 sys.meta_path.insert(0, FailOnce())
-from builder.native import import_weasyprint
+from builder.speed.library_lookup import import_weasyprint
 import_weasyprint()
 assert FailOnce.tried and ctypes.util.find_library is standard
 """
@@ -84,7 +84,7 @@ assert FailOnce.tried and ctypes.util.find_library is standard
 
 def test_nothing_is_looked_up_once_weasyprint_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     import builder.pdf  # noqa: F401  (WeasyPrint is in this process now)
-    from builder import native
+    from builder.speed import library_lookup as native
 
     def no_second_lookup() -> bytes:
         raise AssertionError("the loader cache was read again")

@@ -12,15 +12,12 @@ other threads (forking them is unsafe), where the machine (or the container's
 memory limit) has no room for a second copy of the process, or when
 ``BOOK_BUILDER_SERIAL`` is set, the function runs at once in the parent, as a
 serial build would. (A child shares the parent's memory until either writes to
-it; painting half the pages writes to about half of it, so the long benchmark
-book's build holds about a third more memory at once than a serial one.)
+it, so at worst it copies all of it.)
 
 If the child fails in any way (an error, a signal, a result that does not
 pickle), the parent runs the function itself, so every error and its message
 is exactly the one a serial build gives, with ``--debug``'s traceback from the
-real place. A function that must not run twice in the parent (it would change
-the parent's state) is started with ``rerun_if_child_fails=False``: a failed
-child then gives None, and the caller does the work its own way.
+real place.
 """
 
 from __future__ import annotations
@@ -130,11 +127,9 @@ class Beside(Generic[T]):
 
     Leaving the ``with`` block without taking the result stops the child."""
 
-    def __init__(self, function: Callable[..., T], *args: Any,
-                 rerun_if_child_fails: bool = True) -> None:
+    def __init__(self, function: Callable[..., T], *args: Any) -> None:
         self.function = function
         self.args = args
-        self.rerun_if_child_fails = rerun_if_child_fails
         self.pid: int | None = None
         self.pipe: int | None = None
         self.value: Any = _NOT_YET
@@ -179,7 +174,7 @@ class Beside(Generic[T]):
                 return pickle.loads(data)  # type: ignore[no-any-return]
             except Exception:
                 pass
-        return self.function(*self.args) if self.rerun_if_child_fails else None  # type: ignore[return-value]
+        return self.function(*self.args)
 
     def __enter__(self) -> Beside[T]:
         return self
@@ -197,30 +192,3 @@ class Beside(Generic[T]):
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = None
-
-
-class StartedLater(Generic[T]):
-    """A Beside started when ``start`` is called (a callback another function
-    calls at the moment it chooses), or at the latest when the result is taken."""
-
-    def __init__(self, function: Callable[..., T], *args: Any) -> None:
-        self.function = function
-        self.args = args
-        self.side: Beside[T] | None = None
-
-    def start(self) -> None:
-        if self.side is None:
-            self.side = Beside(self.function, *self.args)
-
-    def result(self) -> T:
-        self.start()
-        assert self.side is not None
-        return self.side.result()
-
-    def __enter__(self) -> StartedLater[T]:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        if self.side is not None:
-            self.side.stop()

@@ -12,14 +12,14 @@ from typing import Any
 import pyphen
 import pytest
 
-import builder.mdcache
-import builder.parallel
 import builder.pipeline
+import builder.speed.cache
+import builder.speed.forking
 from builder.errors import ConfigError, Location
 from builder.manuscript import new_markdown
-from builder.mdcache import MarkdownCache
-from builder.parallel import Beside, StartedLater, can_fork, room_for_a_copy
 from builder.pipeline import build
+from builder.speed.cache import MarkdownCache
+from builder.speed.forking import Beside, can_fork, room_for_a_copy
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
@@ -61,12 +61,6 @@ def test_a_failing_child_leaves_the_work_to_the_parent() -> None:
     assert side.forked
 
 
-def test_a_failing_child_gives_none_when_the_parent_must_not_run_the_work() -> None:
-    with Beside(_only_in_parent, os.getpid(), rerun_if_child_fails=False) as side:
-        assert side.result() is None
-    assert side.forked
-
-
 def test_a_result_that_does_not_pickle_is_made_again_by_the_parent() -> None:
     with Beside(_unpicklable) as side:
         made = side.result()
@@ -78,18 +72,6 @@ def test_an_error_is_the_one_a_serial_run_raises() -> None:
         side.result()
 
 
-def test_work_started_later_starts_once_and_at_the_latest_for_its_result() -> None:
-    with StartedLater(_pid) as later:
-        assert later.side is None, "nothing runs before start() or result()"
-        later.start()
-        first = later.side
-        later.start()
-        assert later.side is first
-        assert later.result() != os.getpid()
-    with StartedLater(_pid) as never_started:
-        assert never_started.result() != os.getpid()
-
-
 def test_serial_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
     with Beside(_pid) as side:
@@ -98,7 +80,7 @@ def test_serial_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_serial_when_the_memory_has_no_room_for_a_copy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(builder.parallel, "room_for_a_copy", lambda: False)
+    monkeypatch.setattr(builder.speed.forking, "room_for_a_copy", lambda: False)
     with Beside(_pid) as side:
         assert not side.forked
         assert side.result() == os.getpid()
@@ -108,7 +90,7 @@ def test_a_build_short_of_memory_says_it_runs_in_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     said: dict[bool, list[str]] = {}
     for room in (True, False):
-        monkeypatch.setattr(builder.parallel, "room_for_a_copy", lambda room=room: room)
+        monkeypatch.setattr(builder.speed.forking, "room_for_a_copy", lambda room=room: room)
         said[room] = []
         book = shutil.copytree(FIXTURES / "small-book", tmp_path / f"book-{room}")
         build(book, tmp_path / f"dist-{room}", ["pdf"], progress=said[room].append)
@@ -185,8 +167,7 @@ def test_leaving_the_block_stops_and_reaps_the_child() -> None:
 def test_a_parallel_build_gives_the_bytes_of_a_serial_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setattr(builder.mdcache, "SPLIT_FROM", 1)  # its second chapter converted beside
-    monkeypatch.setattr(builder.pipeline, "EPUB_AFTER_PAINTING_FROM", 1)  # the EPUB made after painting
+    monkeypatch.setattr(builder.speed.cache, "SPLIT_FROM", 1)  # its second chapter converted beside
     editions = {}
     for mode in ("parallel", "serial"):
         if mode == "serial":
@@ -226,7 +207,7 @@ def test_the_hyphenation_patterns_are_parsed_by_the_child_not_the_parent(
 
 
 def test_a_language_pyphen_does_not_know_has_no_patterns_to_read() -> None:
-    from builder.hyphenation import read_patterns, use_patterns
+    from builder.weasyprint_adapter import read_patterns, use_patterns
 
     assert read_patterns("tlh") is None  # Klingon: no dictionary, and no error
     use_patterns(None)  # nothing to hand over
@@ -256,15 +237,15 @@ def test_an_epub_with_no_page_map_yet_is_drafted_beside_the_import(
 def test_much_markdown_is_converted_on_two_cores_as_one_would(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "converted"
-    convert_all = builder.mdcache._convert_all
+    convert_all = builder.speed.cache._convert_all
 
     def recorded(new_converter: Any, texts: list[str]) -> Any:
         with open(log, "a") as out:
             out.write(f"{os.getpid()} {len(texts)}\n")
         return convert_all(new_converter, texts)
 
-    monkeypatch.setattr(builder.mdcache, "_convert_all", recorded)
-    monkeypatch.setattr(builder.mdcache, "SPLIT_FROM", 1)
+    monkeypatch.setattr(builder.speed.cache, "_convert_all", recorded)
+    monkeypatch.setattr(builder.speed.cache, "SPLIT_FROM", 1)
     texts = [f"# Chapter {n}\n\nText with a note.[^a] And *more*.\n\n[^a]: Note {n}.\n"
              for n in range(1, 6)]
     ahead = MarkdownCache(tmp_path / "cache", "salt", new_markdown)

@@ -1,13 +1,18 @@
-"""Markdown conversions, remembered: a chapter's text -> Python-Markdown's HTML.
+"""The build's cache in the book folder: Markdown conversions and page maps.
 
-In: a chapter's text and the converter. Out: the HTML and the raw HTML blocks
-Python-Markdown stashed, from `BOOK_DIR/.cache/book-builder/markdown/` when the
-same text was converted before by the same builder and Markdown versions, else
-converted and stored. Conversion is a pure function of those, and the most
-costly part of reading a manuscript: a change to one chapter converts that
-chapter only, and a book with much to convert has it converted on two cores
-(``convert_ahead``: the later chapters in a forked child, builder.parallel's
-rules). Entries no build used are removed at the end of each build.
+The one module that reads and writes `BOOK_DIR/.cache/book-builder/`.
+
+Markdown: a chapter's text and the converter -> the HTML and the raw HTML blocks
+Python-Markdown stashed, from `markdown/` when the same text was converted before
+by the same builder and Markdown versions, else converted and stored.
+Conversion is a pure function of those, and the most costly part of reading a
+manuscript: a change to one chapter converts that chapter only, and a book
+with much to convert has it converted on two cores (``convert_ahead``: the later
+chapters in a forked child, builder.speed.forking's rules). Entries no build
+used are removed at the end of each build.
+
+Page maps: the PageMap of the last layout, as JSON keyed by a hash of everything
+the layout reads, so an EPUB-only rebuild of an unchanged book lays nothing out.
 """
 
 from __future__ import annotations
@@ -15,15 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import markdown
 
 from builder import __version__
-from builder.parallel import Beside
+from builder.model import PageMap, PageStart
+from builder.speed.forking import Beside
 
-CACHE_DIR = Path(".cache") / "book-builder" / "markdown"
+CACHE_ROOT = Path(".cache") / "book-builder"
+CACHE_DIR = CACHE_ROOT / "markdown"
 # Below this many characters to convert, a second process costs about what it
 # saves (a fork, and loading the extensions again: ~40 ms).
 SPLIT_FROM = 100_000
@@ -125,3 +132,47 @@ def _convert(converter: markdown.Markdown, text: str) -> Conversion:
 def _convert_all(new_converter: Callable[[], markdown.Markdown], texts: list[str]) -> list[Conversion]:
     converter = new_converter()
     return [_convert(converter, text) for text in texts]
+
+
+def cache_key(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def page_map_to_json(page_map: PageMap) -> str:
+    return json.dumps(asdict(page_map), ensure_ascii=False, sort_keys=True)
+
+
+def page_map_from_json(text: str) -> PageMap:
+    data = json.loads(text)
+    return PageMap(data["page_count"], tuple(PageStart(**start) for start in data["starts"]))
+
+
+def load_page_map(book_root: Path, key: str) -> PageMap | None:
+    try:
+        return page_map_from_json((book_root / CACHE_ROOT / f"pagemap-{key}.json").read_text("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def has_page_map(book_root: Path) -> bool:
+    """Whether any page map is cached for this book (its key not checked)."""
+    try:
+        return any((book_root / CACHE_ROOT).glob("pagemap-*.json"))
+    except OSError:
+        return False
+
+
+def store_page_map(book_root: Path, key: str, page_map: PageMap) -> None:
+    """Best effort: a read-only book folder only costs the next build a layout."""
+    folder = book_root / CACHE_ROOT
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("pagemap-*.json"):
+            old.unlink()
+        (folder / f"pagemap-{key}.json").write_text(page_map_to_json(page_map), encoding="utf-8")
+    except OSError:
+        pass

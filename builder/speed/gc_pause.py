@@ -10,7 +10,7 @@ benchmark book had nine of them, about 0.5 s of a 9 s build. Inside a build the
 automatic full collections are off; young garbage is still collected as usual
 (generations 0 and 1). The one large lot of old garbage a build makes, the
 layout's context with every computed style, is freed by reference counting
-instead: builder.pdf breaks the reference cycle that held it. Outside a build
+instead: builder.weasyprint_adapter breaks the reference cycle that held it. Outside a build
 the interpreter's own thresholds are restored.
 """
 

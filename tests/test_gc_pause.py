@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+import builder.layout
 import builder.pdf
-from builder.collector import few_full_collections
+from builder import weasyprint_adapter
 from builder.config import load_config
 from builder.errors import ConfigError
 from builder.manuscript import read_book
 from builder.pipeline import build
 from builder.render import render_print
+from builder.speed.gc_pause import few_full_collections
 from tests.conftest import FIXTURES
 
 
@@ -40,13 +42,13 @@ def test_a_build_lays_out_without_full_collections(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")  # the layout runs in this process
     seen: dict[str, Any] = {}
-    real_layout = builder.pdf.layout
+    real_layout = builder.layout.layout
 
     def watched_layout(*args: Any) -> Any:
         seen["threshold"] = gc.get_threshold()
         return real_layout(*args)
 
-    monkeypatch.setattr(builder.pdf, "layout", watched_layout)
+    monkeypatch.setattr(builder.layout, "layout", watched_layout)
     before = gc.get_threshold()
     book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
     build(book, tmp_path / "dist", formats=["pdf"])
@@ -87,7 +89,7 @@ def _laid_out(book_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, lis
     book = read_book(load_config(book_dir))
     resources = {f"styles/{name}": css.encode() for name, css in book.styles}
     resources.update({image.href: image.data for image in book.images})
-    document, _ = builder.pdf.layout(book, render_print(book), resources)
+    document, _ = builder.layout.layout(book, render_print(book), resources)
     return document, contexts, book
 
 
@@ -133,7 +135,7 @@ def test_a_fetcher_without_the_cycle_is_left_as_it_is() -> None:
 
     context = Context()
     fetch = context.get_image_from_uri
-    builder.pdf._image_fetcher_without_cycle(context)
+    weasyprint_adapter._image_fetcher_without_cycle(context)
     assert context.get_image_from_uri == fetch
 
 
