@@ -17,6 +17,10 @@ SOURCES  := $(shell find $(BOOK_DIR)/book $(BOOK_DIR)/chapters $(BOOK_DIR)/style
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP    := $(VENV)/.test-installed
+# Exact versions with their hashes (scripts/lock.sh writes them from pyproject.toml's ranges).
+RUNTIME_LOCK  := requirements/runtime.lock
+TEST_LOCK     := requirements/test.lock
+PIP           := $(PY) -m pip -q --disable-pip-version-check
 
 .PHONY: book epub pdf test lint preview preview-manuscript reader-preview fuzz bench check clean distclean
 
@@ -29,17 +33,31 @@ pdf: $(PDF)
 $(EPUB) $(PDF) &: $(RUNTIME_STAMP) $(SOURCES)
 	$(PY) -m builder build --out $(DIST) $(BOOK_DIR)
 
-$(RUNTIME_STAMP): pyproject.toml scripts/setup-system.sh
+# The dependencies come from the lock, each file checked against its hash; the
+# project itself is installed on top without dependencies. pip check fails when
+# the lock no longer satisfies pyproject.toml (edited without `bash scripts/lock.sh`).
+$(RUNTIME_STAMP): pyproject.toml $(RUNTIME_LOCK) scripts/setup-system.sh
 	bash scripts/setup-system.sh build
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e .
+	$(PIP) install --require-hashes -r $(RUNTIME_LOCK)
+	$(PIP) install --no-deps -e .
+	$(PY) -m pip check
 	touch $@
 
-$(TEST_STAMP): $(RUNTIME_STAMP) scripts/setup-ace.sh
+$(TEST_STAMP): $(RUNTIME_STAMP) $(TEST_LOCK) scripts/setup-ace.sh
 	bash scripts/setup-system.sh test
 	bash scripts/setup-ace.sh
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(PIP) install --require-hashes -r $(TEST_LOCK)
+	$(PIP) install --no-deps -e .
+	$(PY) -m pip check
 	touch $@
+
+# The newest versions pyproject.toml's ranges allow: rewrite both locks, reinstall, run the tests.
+.PHONY: upgrade
+upgrade:
+	PYTHON=$(PYTHON) bash scripts/lock.sh --upgrade
+	rm -f $(RUNTIME_STAMP) $(TEST_STAMP)
+	$(MAKE) test
 
 test: $(TEST_STAMP)
 	$(PY) -m ruff check builder tests
