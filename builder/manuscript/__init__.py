@@ -1,0 +1,74 @@
+"""Stage 2: BookMeta + the book folder -> Book (chapters as XHTML, table data, errata).
+
+In: validated BookMeta. Out: a Book whose chapters hold well-formed XHTML
+fragments with ids unique across the whole book, ready for the template.
+Markdown is converted by Python-Markdown (``convert``), then parsed by lxml's
+HTML parser and serialised as XML (``chapter``, ``tree``, ``links``,
+``parts``); the book's data files are read by ``data`` and every text file
+through ``files``. This stage, the URL fetcher and builder.speed.cache are the
+only readers of the book folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.errors import Location, ManuscriptError, Problems
+from builder.images import read_cover
+from builder.manuscript.chapter import chapter_source, check_unique_titles, draft_chapter
+from builder.manuscript.convert import conversion_settings, new_markdown
+from builder.manuscript.data import read_author_table, read_errata, read_styles, titled_errata
+from builder.manuscript.files import warn_unlisted_chapters
+from builder.manuscript.links import resolve_links
+from builder.model import Book, BookImage, BookMeta
+from builder.speed.cache import MarkdownCache
+
+__all__ = ["new_markdown", "read_book"]
+AUTHOR_TABLE_FILE = Path("book") / "author.toml"
+ERRATA_FILE = Path("book") / "errata.toml"
+
+
+def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
+    """Read every chapter named by *meta*, plus the optional table and errata.
+
+    Every problem in every chapter is collected first; if any is an error,
+    one ManuscriptError lists them all."""
+    problems = problems if problems is not None else Problems()
+    conversions = MarkdownCache.for_book(meta.root, conversion_settings(), new_markdown)
+    images: dict[Path, BookImage] = {}
+    sources = [chapter_source(number, path) for number, path in enumerate(meta.chapter_files, start=1)]
+    conversions.convert_ahead([source.text for source in sources if source.text is not None])
+    drafts = []
+    for source in sources:
+        problems.items.extend(source.problems.items)  # in chapter order, as they were found
+        if source.text is not None and (draft := draft_chapter(
+                conversions, source.number, source.path, source.text, meta, problems, images)):
+            drafts.append(draft)
+    conversions.prune()
+    warn_unlisted_chapters(meta, problems)
+    resolve_links(drafts, problems)
+    chapters = tuple(draft.finish(problems) for draft in drafts)
+    check_unique_titles(chapters, problems)
+    author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE, problems)
+    if author_table is None:
+        for chapter in chapters:
+            if any(part.kind == "author-table" for part in chapter.body):
+                problems.warning("[[author-table]] is here but book/author.toml is missing; "
+                                 "no table is printed", Location(chapter.source))
+    errata = titled_errata(read_errata(meta.root / ERRATA_FILE, problems), chapters,
+                            meta.root / ERRATA_FILE, problems)
+    styles = read_styles(meta.root, problems)
+    cover = read_cover(meta.root, problems)
+    if not chapters and not problems.has_errors:
+        problems.error("the book has no chapter", Location(meta.root / "book" / "book.toml"))
+    problems.raise_if_errors(ManuscriptError)
+    return Book(
+        meta=meta,
+        chapters=chapters,
+        author_table=author_table,
+        errata=errata,
+        styles=styles,
+        images=tuple(images.values()),
+        cover=cover,
+        warnings=problems.warnings,
+    )

@@ -1,0 +1,134 @@
+"""One chapter, read and converted: its text -> a ChapterDraft -> a Chapter.
+
+In: a chapter file. Out: a ChapterSource (its text, cleaned of characters that
+break readers), then a ChapterDraft (converted by Python-Markdown, parsed by
+lxml, checked, edited, ids made unique), then, once links are resolved
+book-wide, a frozen Chapter of well-formed XHTML parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from builder import checks, legacy
+from builder.config import slugify
+from builder.errors import Location, Problems
+from builder.images import collect_images
+from builder.manuscript.files import read_text
+from builder.manuscript.links import prefix_ids
+from builder.manuscript.parts import body_parts, extract_notes, inner_xml, without_links
+from builder.manuscript.tree import (
+    chapter_heading,
+    drop_empty_spans,
+    make_figures,
+    mark_link_urls,
+    mark_section_breaks,
+)
+from builder.model import (
+    BookImage,
+    BookMeta,
+    Chapter,
+    Note,
+    Section,
+)
+from builder.speed.cache import MarkdownCache
+
+
+@dataclass
+class ChapterDraft:
+    """A chapter between parsing and serialising: links are resolved book-wide
+    before any chapter is frozen into markup."""
+
+    number: int
+    path: Path
+    text: str
+    slug: str
+    heading: etree._Element
+    root: etree._Element
+    local_ids: dict[str, str]  # the author's id -> the book-wide id
+    notes: tuple[Note, ...]
+
+    def finish(self, problems: Problems) -> Chapter:
+        return Chapter(
+            number=self.number,
+            source=self.path,
+            slug=self.slug,
+            title_html=inner_xml(self.heading),
+            title_toc_html=inner_xml(without_links(self.heading)),
+            title_text=" ".join(str(self.heading.xpath("string()")).split()),
+            body=tuple(body_parts(self.root, self.path, self.text, problems)),
+            notes=self.notes,
+            sections=tuple(
+                Section(int(h.tag[1]), h.get("id") or "", " ".join(str(h.xpath("string()")).split()))
+                for h in self.root.iter("h2", "h3") if h.get("id")
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ChapterSource:
+    """A chapter's text, read and cleaned, with what was found doing it."""
+
+    number: int
+    path: Path
+    text: str | None  # None: nothing to convert (unreadable or empty)
+    problems: Problems
+
+
+def chapter_source(number: int, path: Path) -> ChapterSource:
+    problems = Problems()
+    text = read_text(path, problems)
+    if text is not None and not text.strip():
+        problems.error("the chapter is empty; write a `# Title` and some text, or remove it "
+                       "from book.toml", Location(path))
+        text = None
+    if text is not None:
+        text = checks.clean_characters(path, text, problems)
+    return ChapterSource(number, path, text, problems)
+
+
+def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str, meta: BookMeta,
+                   problems: Problems, images: dict[Path, BookImage]) -> ChapterDraft | None:
+    html, raw_blocks = conversions.convert(text)
+    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    checks.report_repaired_html(path, text, raw_blocks, problems)
+    checks.remove_unsafe_markup(path, text, root, problems)
+    legacy.modernise(path, text, root, problems)
+    checks.check_heading_levels(path, text, root, problems)
+    heading = chapter_heading(path, text, root, meta.structure, problems)
+    if heading is None:
+        return None
+    checks.check_duplicate_ids(path, text, root, problems)
+    checks.check_footnotes(path, text, root, problems)
+    collect_images(path, text, root, meta.root, problems, images)
+    drop_empty_spans(root)
+    make_figures(root)
+    mark_section_breaks(root)
+    slug = "ch-" + slugify(path.stem)
+    local_ids = prefix_ids(root, slug)
+    notes = extract_notes(root, local_ids)
+    for note in notes:
+        if not note.backlink:
+            label = note.id.split("--fn-")[-1]
+            problems.warning(f"footnote {label!r} is defined but never referenced; it is left out",
+                             checks.locate(path, text, f"[^{label}]:"))
+    mark_link_urls(root)
+    return ChapterDraft(number, path, text, slug, heading, root, local_ids,
+                  tuple(note for note in notes if note.backlink))
+
+
+def check_unique_titles(chapters: tuple[Chapter, ...], problems: Problems) -> None:
+    seen: dict[str, Chapter] = {}
+    for chapter in chapters:
+        key = slugify(chapter.title_text)
+        if key in seen:
+            problems.error(
+                f"two chapters have the same title {chapter.title_text!r} "
+                f"(also in {seen[key].source.name}); give each chapter its own title",
+                Location(chapter.source, 1, 1),
+            )
+        seen[key] = chapter

@@ -1,0 +1,72 @@
+"""The book's data files besides chapters: the author table, errata, style sheets.
+
+In: the book folder. Out: the AuthorTable from book/author.toml, the Errata
+from book/errata.toml (each fix named by its chapter's title), and the style
+sheets' text (the book's own, else the project's defaults); problems with file
+and line otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from builder.errors import Location, Problems
+from builder.manuscript.files import load_toml, read_text
+from builder.model import (
+    AuthorTable,
+    Chapter,
+    Erratum,
+    TableRow,
+)
+from builder.stylesheets import STYLE_SHEETS, style_path
+
+
+def read_author_table(path: Path, problems: Problems) -> AuthorTable | None:
+    """book/author.toml: caption, header = [label, value], [[rows]] label/value."""
+    data = load_toml(path, problems)
+    if data is None:
+        return None
+    try:
+        header = data.get("header", ["Detail", "Information"])
+        rows = tuple(TableRow(str(row["label"]), str(row["value"])) for row in data["rows"])
+        if len(header) != 2 or not rows:
+            raise ValueError
+        return AuthorTable(caption=str(data["caption"]), header=(header[0], header[1]), rows=rows)
+    except (KeyError, TypeError, ValueError):
+        problems.error("expected caption = \"…\", header = [\"Label\", \"Value\"] and at least one "
+                       "[[rows]] table with label and value", Location(path))
+        return None
+
+
+def read_errata(path: Path, problems: Problems) -> tuple[Erratum, ...]:
+    """book/errata.toml: [[fix]] chapter, original, corrected, reason."""
+    data = load_toml(path, problems)
+    if data is None:
+        return ()
+    try:
+        return tuple(
+            Erratum(str(fix["chapter"]), str(fix["original"]), str(fix["corrected"]), str(fix["reason"]))
+            for fix in data.get("fix", [])
+        )
+    except (KeyError, TypeError) as exc:
+        problems.error(f"each [[fix]] needs chapter, original, corrected and reason (missing {exc})",
+                       Location(path))
+        return ()
+
+
+def titled_errata(
+    errata: tuple[Erratum, ...], chapters: tuple[Chapter, ...], path: Path, problems: Problems
+) -> tuple[Erratum, ...]:
+    """Name each fix's chapter by its title, for the colophon."""
+    titles = {chapter.source.name: chapter.title_text for chapter in chapters}
+    for fix in errata:
+        if fix.chapter not in titles:
+            problems.error(f"a fix names chapter {fix.chapter!r}, which is not in the book; "
+                           f"use one of: {', '.join(titles)}", Location(path))
+    return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata if fix.chapter in titles)
+
+
+def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:
+    """The book's base, EPUB and print sheets; the project's defaults for any it lacks."""
+    return tuple((name, read_text(style_path(book_dir, name), problems) or "") for name in STYLE_SHEETS)
