@@ -1,6 +1,6 @@
 """The benchmark: our EPUB and PDF against Pandoc, and our PDF against bare WeasyPrint.
 
-In: the project (its ``.venv``, ``builder`` and ``styles``), the real book at the
+In: the project (its ``.venv`` and ``builder``), the real book at the
 project root and two books written by ``make_long_book.py``: the long one (prose,
 about 300 pages) and the technical one (prose, 300 code blocks and 50 figures,
 about 500 pages); options (or ``BENCH_*`` environment variables) for rounds, warm-up and which
@@ -18,7 +18,7 @@ tree). Rounds interleave the books and alternate the order of the commands
 machine spreads over all of them. The books are copied into a scratch folder:
 nothing is written into the project, and every build of ours that should start
 from scratch gets a fresh copy (no page-map cache, no ``dist/``). The builder
-itself (``builder/`` and the default ``styles/``) is snapshotted there at the
+itself (``builder/``, with its house style) is snapshotted there at the
 start and found first through PYTHONPATH, so that edits made to the work tree
 while the benchmark runs do not mix two versions in one set of numbers; its
 hash is in the JSON.
@@ -54,7 +54,7 @@ PANDOC_CSS = BENCH / "pandoc-print.css"
 RESULTS = BENCH / "results" / "latest.json"
 REAL_BOOK_PARTS = ("book", "chapters", "styles")
 BOOK_NAMES = ("real", *KINDS)  # real, long, technical: the order of the table
-SNAPSHOT_PARTS = ("builder", "styles")  # what `python -m builder` runs and its default styles
+SNAPSHOT_PARTS = ("builder",)  # what `python -m builder` runs, its template and house style
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ _snapshot = ROOT  # replaced by take_snapshot(); ROOT until then
 
 
 def take_snapshot(scratch: Path) -> str:
-    """Copy builder/ and styles/ into *scratch*/code; return a hash of the copied files."""
+    """Copy builder/ into *scratch*/code; return a hash of the copied files."""
     global _snapshot
     target = scratch / "code"
     shutil.rmtree(target, ignore_errors=True)

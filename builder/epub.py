@@ -24,6 +24,7 @@ from lxml import etree
 from builder.errors import Location, RenderError
 from builder.model import Book, Chapter, PageMap, RenderedDocument
 from builder.pagebreaks import insert_page_breaks
+from builder.stylesheets import edition_sheets
 
 XHTML = "application/xhtml+xml"
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
@@ -39,8 +40,9 @@ def write_epub(
 ) -> bytes:
     """The EPUB; *drawn_cover* (a PNG) is used when the book supplies no cover."""
     package = _package_metadata(book, documents, page_map)
+    linked = edition_sheets("epub", [name for name, _ in book.styles])
     for name, css in book.styles:
-        if name in ("base.css", "epub.css"):
+        if name in linked:
             package.add_item(epub.EpubItem(
                 uid=f"css-{name.removesuffix('.css')}", file_name=f"styles/{name}",
                 media_type="text/css", content=css.encode("utf-8"),

@@ -18,16 +18,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 from builder import NAME, __version__
 from builder.model import Book, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
+from builder.stylesheets import edition_sheets
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "book.html.j2"
 TEMPLATE_PATH = TEMPLATE_DIR / TEMPLATE_NAME
 
-SHARED_SHEET = "base.css"
-EDITION_SHEETS: dict[Target, tuple[str, ...]] = {
-    "epub": (SHARED_SHEET, "epub.css"),
-    "print": (SHARED_SHEET, "print.css"),
-}
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,8 @@ class _Renderer:
             href=href_for(target, self.epub_pages if target == "epub" else pages),
             landmarks=self.landmarks,
             page_list=page_list,
-            stylesheets=[f"styles/{sheet}" for sheet in EDITION_SHEETS[target]],
+            stylesheets=[f"styles/{sheet}" for sheet in
+                         edition_sheets(target, [name for name, _ in self.book.styles])],
             builder={"name": NAME, "version": __version__},
             doc_title=title,
             subsections=subsections,

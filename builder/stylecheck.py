@@ -17,20 +17,19 @@ import tinycss2
 from builder.errors import Location, Problems
 from builder.layout_messages import css_diagnostic, weasyprint_messages
 from builder.model import Book
-from builder.stylesheets import style_path
-
-# The sheets WeasyPrint reads (epub.css is for e-readers, checked for syntax only).
-PRINT_SHEETS = ("base.css", "print.css")
+from builder.stylesheets import edition_sheets, style_path
 
 
 def check_styles(book: Book, problems: Problems, with_weasyprint: bool = True) -> None:
     """Syntax and font files always; WeasyPrint's own reading of each sheet when
     *with_weasyprint* (a build skips it: the layout reports the same messages)."""
+    # The sheets WeasyPrint reads (the EPUB's are for e-readers, checked for syntax only).
+    print_sheets = edition_sheets("print", [name for name, _ in book.styles])
     for name, css in book.styles:
         path = style_path(book.meta.root, name)
         _check_syntax(path, css, problems)
         _check_font_faces(path, css, book.meta.root, problems)
-        if with_weasyprint and name in PRINT_SHEETS:
+        if with_weasyprint and name in print_sheets:
             _check_with_weasyprint(path, css, book.meta.root, problems)
 
 

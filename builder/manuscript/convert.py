@@ -29,7 +29,7 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     # Colons in ids are legal HTML but awkward in CSS and XML tools.
     "footnotes": {"SEPARATOR": "-", "BACKLINK_TITLE": "Back to reference %d"},
     "toc": {"permalink": False},
-    # Pygments marks tokens with short classes; styles/base.css colours them.
+    # Pygments marks tokens with short classes; the house base.css colours them.
     "codehilite": {"css_class": "codehilite", "guess_lang": False, "use_pygments": True},
 }
 

@@ -19,7 +19,7 @@ from builder.model import (
     Erratum,
     TableRow,
 )
-from builder.stylesheets import STYLE_SHEETS, style_path
+from builder.stylesheets import BOOK_SHEETS, HOUSE_SHEETS, STYLES_DIR, own_name, style_path
 
 
 def read_author_table(path: Path, problems: Problems) -> AuthorTable | None:
@@ -68,5 +68,8 @@ def titled_errata(
 
 
 def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:
-    """The book's base, EPUB and print sheets; the project's defaults for any it lacks."""
-    return tuple((name, read_text(style_path(book_dir, name), problems) or "") for name in STYLE_SHEETS)
+    """The house sheets, then those of the book's own (styles/) that it has."""
+    house = [(name, read_text(style_path(book_dir, name), problems) or "") for name in HOUSE_SHEETS]
+    own = [(own_name(name), read_text(book_dir / STYLES_DIR / name, problems) or "")
+           for name in BOOK_SHEETS if (book_dir / STYLES_DIR / name).is_file()]
+    return tuple(house + own)
