@@ -3,7 +3,10 @@
 In: a chapter's parsed tree. Out: its footnotes as Note data (each call a part
 marker), its placeholders checked and marked, and the chapter split at the
 markers into BodyParts the template renders in order (markup, table, markup,
-note call…).
+note call…). The split is made on the chapter as lxml serialised it: a marker
+is an empty element lxml always writes the same way, so a regex over lxml's own
+output finds it (the author's text cannot hold it: Python-Markdown escapes
+angle brackets in text, and raw HTML is parsed by lxml first).
 """
 
 from __future__ import annotations
