@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import sys
 import tomllib
@@ -22,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from builder.bookfolder import BookFolder, Refused
 from builder.errors import ConfigError, Location, Problems
 from builder.model import PDF_VARIANTS, BookMeta, PrintOptions, Structure
 
@@ -97,14 +99,16 @@ def load_config(book_dir: Path) -> BookMeta:
 
 
 def _read_config_text(path: Path) -> str:
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigError(
             "no book.toml here; a book folder needs book/book.toml with at least "
             "title, authors and language",
             Location(path),
         )
     try:
-        return path.read_text(encoding="utf-8")
+        return BookFolder.at(path.parent.parent).read_bytes(path).decode("utf-8")
+    except Refused as exc:
+        raise ConfigError(str(exc), Location(path)) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"not UTF-8 (byte {exc.start}); save the file as UTF-8", Location(path)
@@ -301,8 +305,9 @@ def _checked_structure(
 
 
 def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | str) -> tuple[Path, ...]:
+    folder = BookFolder.at(book_dir)
     if isinstance(chapters, str):
-        found = tuple(sorted(p for p in book_dir.glob(chapters) if p.is_file()))
+        found = tuple(folder.glob(chapters))
         if not found:
             problems.add("chapters", f"the glob {chapters!r} matches no file in {book_dir}")
         return found
@@ -312,7 +317,16 @@ def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | st
             problems.add("chapters", f"every entry must be a file name, got {entry!r}")
             continue
         path = book_dir / entry
-        if not path.is_file():
+        if Path(entry).is_absolute() or ".." in Path(entry).parts:
+            problems.add("chapters", f"{entry!r} is not a path inside the book folder; name chapters "
+                                     "relative to it, e.g. \"chapters/01-first.md\"")
+            continue
+        try:
+            folder.locate(path)
+        except Refused as exc:
+            problems.add("chapters", f"{entry!r}: {exc}")
+            continue
+        if not folder.is_file(path):
             problems.add("chapters", f"{entry!r} is listed but there is no such file")
         files.append(path)
     if not chapters:

@@ -4,8 +4,8 @@ In: a URL WeasyPrint wants (a stylesheet, an image, a font).
 Out: its bytes, when the URL is a file inside the book folder or the builder's
 own package, or one of the in-memory resources the build made (the styles, the
 cover); otherwise a refusal that stops the build with a clear message. Nothing
-is fetched from the network, and no path leaves the book (symlinks are resolved
-before the check).
+is fetched from the network, and every file is read through the book folder's
+one door (builder.bookfolder: no path out of the book, no FIFO, a size limit).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from builder.bookfolder import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, BookFolder, Refused
+
 MAX_DATA_URL_BYTES = 1_000_000
 # The URL WeasyPrint is given for the book folder. WeasyPrint names each image
 # in the PDF by a hash of its URL, so the folder's real URL would make the PDF
@@ -40,8 +41,8 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
 
     def __init__(self, book_root: Path, resources: dict[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols={"file", "data"})
-        self.book_root = book_root.resolve()
-        self.allowed_roots = (self.book_root, PACKAGE_DIR)
+        self.folder = BookFolder.at(book_root, with_package=True)
+        self.book_root = self.folder.root
         # Keyed by path relative to the book root, e.g. "styles/base.css".
         self.resources = dict(resources or {})
         self.last_stylesheet: str | None = None  # for naming the file in CSS messages
@@ -60,14 +61,12 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
             self.last_stylesheet = relative
         if relative is not None and relative in self.resources:
             return self._response(url, path, self.resources[relative])
-        resolved = path.resolve()
-        if not any(resolved.is_relative_to(root) for root in self.allowed_roots):
-            raise RefusedURL(url, f"{path} is outside the book folder {self.book_root}")
+        limit = MAX_TEXT_BYTES if path.suffix.lower() in (".css", ".svg") else MAX_IMAGE_BYTES
         try:
-            body = resolved.read_bytes()
-        except OSError as exc:
-            raise RefusedURL(url, f"cannot read {path}: {exc.strerror}") from exc
-        return self._response(url, resolved, body)
+            body = self.folder.read_bytes(path, limit)
+        except Refused as exc:
+            raise RefusedURL(url, f"{path}: {exc}") from exc
+        return self._response(url, path, body)
 
     def real_path(self, path: Path) -> Path:
         """A path in BOOK_URL's folder, as the same path in the book folder."""

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from builder.bookfolder import MAX_IMAGE_BYTES, BookFolder, Refused
 from builder.checks import locate
 from builder.config import slugify
 from builder.errors import Location, Problems
 from builder.model import BookImage
 
-MAX_IMAGE_BYTES = 20_000_000
 MAX_IMAGE_PIXELS = 50_000_000
 # The raster formats every EPUB 3 reading system must show, and SVG.
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -50,11 +51,13 @@ def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Pa
         if path is None:
             problems.error(f"image {src!r} not found next to the chapter or in the book folder", where)
             continue
-        if not path.is_relative_to(book_root.resolve()):
+        try:
+            path = BookFolder.at(book_root).locate(path)
+        except Refused:
             problems.error(f"image {src!r} is outside the book folder; copy it into the book", where)
             continue
         if path not in found:
-            loaded = _load(path, src, where, problems)
+            loaded = _load(path, src, where, problems, book_root)
             if loaded is None:
                 continue
             found[path] = loaded
@@ -70,9 +73,9 @@ def read_cover(book_root: Path, problems: Problems) -> BookImage | None:
     """book/cover.png (or .jpg): the author's own cover, checked like any image."""
     for name in COVER_NAMES:
         path = book_root / "book" / name
-        if path.is_file():
+        if os.path.lexists(path):
             where = Location(path)
-            image = _load(path, name, where, problems)
+            image = _load(path, name, where, problems, book_root)
             if image is None:
                 return None
             if image.media_type not in ("image/png", "image/jpeg"):
@@ -108,18 +111,18 @@ def _warn_low_print_resolution(image: etree._Element, found: BookImage, src: str
 def _resolve(chapter: Path, book_root: Path, src: str) -> Path | None:
     for base in (chapter.parent, book_root):
         candidate = base / src
-        if candidate.is_file():
-            return candidate.resolve()
+        if os.path.lexists(candidate):
+            return candidate  # read (or refused) through the book folder's door
     return None
 
 
-def _load(path: Path, src: str, where: Location, problems: Problems) -> BookImage | None:
-    size = path.stat().st_size
-    if size > MAX_IMAGE_BYTES:
-        problems.error(f"image {src!r} is {size / 1e6:.1f} MB; the limit is {MAX_IMAGE_BYTES / 1e6:.0f} MB "
-                       "(reading systems choke on larger files): make it smaller", where)
+def _load(path: Path, src: str, where: Location, problems: Problems, book_root: Path) -> BookImage | None:
+    try:
+        data = BookFolder.at(book_root).read_bytes(path, MAX_IMAGE_BYTES)
+    except Refused as exc:
+        problems.error(f"image {src!r} is too large: {exc}; make it smaller (reading systems choke "
+                       "on larger images)" if "limit" in str(exc) else f"image {src!r}: {exc}", where)
         return None
-    data = path.read_bytes()
     kind = _identify(data)
     if kind is None:
         problems.error(f"{src!r} is not an image EPUB readers can show (PNG, JPEG, GIF, WebP or SVG)",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import tinycss2
 
+from builder.bookfolder import BookFolder
 from builder.errors import Location, Problems
 from builder.layout_messages import css_diagnostic, weasyprint_messages
 from builder.model import Book
@@ -52,8 +53,7 @@ def _check_font_faces(path: Path, css: str, book_root: Path, problems: Problems)
                 url = _url_of(token)
                 if url is None or re.match(r"^[a-z]+:", url):
                     continue
-                target = (path.parent / url).resolve()
-                if not target.is_file() or not target.is_relative_to(book_root.resolve()):
+                if not BookFolder.at(book_root).is_file(path.parent / url):
                     problems.error(f"@font-face src url({url}) points at no file in the book; put "
                                    "the font file there or fix the path",
                                    Location(path, token.source_line, token.source_column))

@@ -36,7 +36,8 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     problems = problems if problems is not None else Problems()
     conversions = MarkdownCache.for_book(meta.root, conversion_settings(), new_markdown)
     images: dict[Path, BookImage] = {}
-    sources = [chapter_source(number, path) for number, path in enumerate(meta.chapter_files, start=1)]
+    sources = [chapter_source(number, path, meta.root)
+               for number, path in enumerate(meta.chapter_files, start=1)]
     conversions.convert_ahead([source.text for source in sources if source.text is not None])
     drafts = []
     for source in sources:
@@ -49,13 +50,13 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     resolve_links(drafts, problems)
     chapters = tuple(draft.finish(problems) for draft in drafts)
     check_unique_titles(chapters, problems)
-    author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE, problems)
+    author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE, problems, meta.root)
     if author_table is None:
         for chapter in chapters:
             if any(part.kind == "author-table" for part in chapter.body):
                 problems.warning("[[author-table]] is here but book/author.toml is missing; "
                                  "no table is printed", Location(chapter.source))
-    errata = titled_errata(read_errata(meta.root / ERRATA_FILE, problems), chapters,
+    errata = titled_errata(read_errata(meta.root / ERRATA_FILE, problems, meta.root), chapters,
                             meta.root / ERRATA_FILE, problems)
     styles = read_styles(meta.root, problems)
     cover = read_cover(meta.root, problems)

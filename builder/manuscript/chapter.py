@@ -79,9 +79,9 @@ class ChapterSource:
     problems: Problems
 
 
-def chapter_source(number: int, path: Path) -> ChapterSource:
+def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
     problems = Problems()
-    text = read_text(path, problems)
+    text = read_text(path, problems, book_root)
     if text is not None and not text.strip():
         problems.error("the chapter is empty; write a `# Title` and some text, or remove it "
                        "from book.toml", Location(path))

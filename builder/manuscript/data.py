@@ -8,6 +8,7 @@ and line otherwise.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,9 +23,9 @@ from builder.model import (
 from builder.stylesheets import BOOK_SHEETS, HOUSE_SHEETS, STYLES_DIR, own_name, style_path
 
 
-def read_author_table(path: Path, problems: Problems) -> AuthorTable | None:
+def read_author_table(path: Path, problems: Problems, book_root: Path) -> AuthorTable | None:
     """book/author.toml: caption, header = [label, value], [[rows]] label/value."""
-    data = load_toml(path, problems)
+    data = load_toml(path, problems, book_root)
     if data is None:
         return None
     try:
@@ -39,9 +40,9 @@ def read_author_table(path: Path, problems: Problems) -> AuthorTable | None:
         return None
 
 
-def read_errata(path: Path, problems: Problems) -> tuple[Erratum, ...]:
+def read_errata(path: Path, problems: Problems, book_root: Path) -> tuple[Erratum, ...]:
     """book/errata.toml: [[fix]] chapter, original, corrected, reason."""
-    data = load_toml(path, problems)
+    data = load_toml(path, problems, book_root)
     if data is None:
         return ()
     try:
@@ -69,7 +70,8 @@ def titled_errata(
 
 def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:
     """The house sheets, then those of the book's own (styles/) that it has."""
-    house = [(name, read_text(style_path(book_dir, name), problems) or "") for name in HOUSE_SHEETS]
-    own = [(own_name(name), read_text(book_dir / STYLES_DIR / name, problems) or "")
-           for name in BOOK_SHEETS if (book_dir / STYLES_DIR / name).is_file()]
+    house = [(name, read_text(style_path(book_dir, name), problems, book_dir, True) or "")
+             for name in HOUSE_SHEETS]
+    own = [(own_name(name), read_text(book_dir / STYLES_DIR / name, problems, book_dir) or "")
+           for name in BOOK_SHEETS if os.path.lexists(book_dir / STYLES_DIR / name)]
     return tuple(house + own)

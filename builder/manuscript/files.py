@@ -7,20 +7,24 @@ TOML, the line and column).
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from builder.bookfolder import MAX_TEXT_BYTES, BookFolder, Refused
 from builder.config import toml_problem
 from builder.errors import Location, Problems
 from builder.model import BookMeta
 
 
-def read_text(path: Path, problems: Problems) -> str | None:
+def read_text(path: Path, problems: Problems, book_root: Path, with_package: bool = False) -> str | None:
+    """The file's text, read through the book folder's one door (*with_package*: the
+    house style's folder is open too)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.error(f"cannot read the file: {exc.strerror}", Location(path))
+        data = BookFolder.at(book_root, with_package).read_bytes(path, MAX_TEXT_BYTES)
+    except Refused as exc:
+        problems.error(str(exc), Location(path))
         return None
     try:
         return data.decode("utf-8")
@@ -32,10 +36,11 @@ def read_text(path: Path, problems: Problems) -> str | None:
         return None
 
 
-def load_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
-    if not path.is_file():
+def load_toml(path: Path, problems: Problems, book_root: Path) -> dict[str, Any] | None:
+    """The file's TOML, or None if there is no such file (a link out of the book is an error)."""
+    if not os.path.lexists(path):
         return None
-    text = read_text(path, problems)
+    text = read_text(path, problems, book_root)
     if text is None:
         return None
     try:
@@ -47,7 +52,7 @@ def load_toml(path: Path, problems: Problems) -> dict[str, Any] | None:
 
 def warn_unlisted_chapters(meta: BookMeta, problems: Problems) -> None:
     listed = {path.resolve() for path in meta.chapter_files}
-    for path in sorted((meta.root / "chapters").glob("*.md")):
+    for path in BookFolder.at(meta.root).glob("chapters/*.md"):
         if path.resolve() not in listed:
             problems.warning("this chapter file is not listed in book.toml's chapters and is left "
                              "out; add it to the list or move it elsewhere", Location(path))
