@@ -10,8 +10,6 @@ Progress goes to a callback, one line per stage.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import __version__, weasyprint_adapter
+from builder.dating import build_time
 from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.model import Book, BookMeta, Diagnostic, PageMap
 from builder.output import write_atomically
@@ -34,7 +33,6 @@ from builder.weasyprint_adapter import Patterns, read_patterns, use_patterns
 # WeasyPrint.
 
 FORMATS = ("epub", "pdf")
-BOOK_PATHS = ("book", "chapters", "styles")  # what a git commit must touch to date the book
 Progress = Callable[[str], None]
 
 
@@ -210,31 +208,6 @@ def check(book_dir: Path) -> list[Diagnostic]:
         return problems.items
     check_styles(book, problems)
     return problems.items
-
-
-def build_time(meta: BookMeta) -> dt.datetime:
-    """The time stamped into the outputs: never the clock, so builds repeat.
-
-    SOURCE_DATE_EPOCH if set, else the last git commit touching the book folder,
-    else the date in book.toml."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    committed = _git_commit_time(meta.root)
-    if committed is not None:
-        return committed
-    return dt.datetime.combine(meta.date, dt.time(), dt.UTC)
-
-
-def _git_commit_time(folder: Path) -> dt.datetime | None:
-    try:
-        found = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", *BOOK_PATHS],
-            cwd=folder, capture_output=True, text=True, check=False, timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return dt.datetime.fromtimestamp(int(found), dt.UTC) if found.isdigit() else None
 
 
 class _Stopwatch:

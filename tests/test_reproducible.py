@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from builder.config import load_config
-from builder.pipeline import build_time
+from builder.dating import build_time
 from tests.conftest import FIXTURES, REPO
 from tests.helpers import copy_book, opf
 
