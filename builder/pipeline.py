@@ -63,7 +63,8 @@ def build(
               f"{len(book.warnings)} warnings, print edition rendered")
     warnings = list(book.warnings)
     outputs: dict[str, bytes] = {}
-    page_map = None if "pdf" in wanted else load_page_map(meta.root, draft.layout_key)
+    cache_notes: list[str] = []
+    page_map = None if "pdf" in wanted else load_page_map(meta.root, draft.layout_key, cache_notes)
     if page_map is not None:
         clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
         outputs.update(_epub_edition(book, page_map, draft.built_at))
@@ -84,7 +85,7 @@ def build(
         outputs.update(epub)
     if "epub" in wanted:
         clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
-    for note in weasyprint_adapter.notes_once():
+    for note in [*cache_notes, *weasyprint_adapter.notes_once()]:
         progress(f"note        {note}")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))

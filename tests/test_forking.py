@@ -248,6 +248,7 @@ def test_much_markdown_is_converted_on_two_cores_as_one_would(
     monkeypatch.setattr(builder.speed.cache, "SPLIT_FROM", 1)
     texts = [f"# Chapter {n}\n\nText with a note.[^a] And *more*.\n\n[^a]: Note {n}.\n"
              for n in range(1, 6)]
+    (tmp_path / "cache").mkdir()
     ahead = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
     ahead.convert_ahead(texts)
     one_by_one = MarkdownCache(None, "salt", new_markdown)

@@ -21,7 +21,7 @@ from builder.manuscript.data import read_author_table, read_errata, read_styles,
 from builder.manuscript.files import warn_unlisted_chapters
 from builder.manuscript.links import resolve_links
 from builder.model import Book, BookImage, BookMeta
-from builder.speed.cache import MarkdownCache
+from builder.speed.cache import CACHE_DIR, MarkdownCache
 
 __all__ = ["new_markdown", "read_book"]
 AUTHOR_TABLE_FILE = Path("book") / "author.toml"
@@ -46,6 +46,8 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
                 conversions, source.number, source.path, source.text, meta, problems, images)):
             drafts.append(draft)
     conversions.prune()
+    for note in conversions.notes:
+        problems.warning(note, Location(meta.root / CACHE_DIR))
     warn_unlisted_chapters(meta, problems)
     resolve_links(drafts, problems)
     chapters = tuple(draft.finish(problems) for draft in drafts)

@@ -13,15 +13,25 @@ used are removed at the end of each build.
 
 Page maps: the PageMap of the last layout, as JSON keyed by a hash of everything
 the layout reads, so an EPUB-only rebuild of an unchanged book lays nothing out.
+
+The cache is checked, not trusted: each entry holds its key and a hash of its
+content, and one that does not match, cannot be read, is not a regular file or
+is a symlink is ignored (and made again) with a note. Nothing is read, written
+or deleted through a symlink: where any folder of the cache is one, there is no
+cache for that build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import markdown
 
@@ -35,7 +45,83 @@ CACHE_DIR = CACHE_ROOT / "markdown"
 # saves (a fork, and loading the extensions again: ~40 ms).
 SPLIT_FROM = 100_000
 
+MAX_ENTRY_BYTES = 64_000_000
 Conversion = tuple[str, list[str]]  # the HTML, and the raw HTML blocks Markdown stashed
+
+
+class _Untrusted(Exception):
+    """A cache entry that is there but cannot be used; the message says why."""
+
+
+def _digest(content: Any) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def real_folder(book_root: Path, relative: Path, create: bool = False) -> Path | None:
+    """*book_root*/*relative*, if each of its folders below the root is a real
+    folder (made where missing, when *create*); None where one is a symlink or a file."""
+    folder = book_root
+    for part in relative.parts:
+        folder = folder / part
+        try:
+            info = os.lstat(folder)
+        except FileNotFoundError:
+            if not create:
+                return None
+            try:
+                os.mkdir(folder)
+            except OSError:
+                return None
+            continue
+        except OSError:
+            return None
+        if not stat.S_ISDIR(info.st_mode):
+            return None
+    return folder
+
+
+def read_entry(path: Path, key: str) -> Any:
+    """The content stored under *key* at *path*; None if there is no entry."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _Untrusted(f"unreadable ({exc.strerror}; a symlink is never followed)") from exc
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            raise _Untrusted("not a regular file of a sane size")
+        os.set_blocking(handle, True)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read()
+    finally:
+        os.close(handle)
+    try:
+        data = json.loads(raw)
+        if data["key"] != key or data["sha256"] != _digest(data["content"]):
+            raise _Untrusted("its key or content does not match its hash")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _Untrusted("not an entry this builder wrote") from exc
+    return data["content"]
+
+
+def write_entry(folder: Path, name: str, key: str, content: Any) -> bool:
+    """Store *content* under *key* as *folder*/*name*, replacing what stands there
+    (a symlink is replaced, never written through). False if it cannot be written."""
+    payload = json.dumps({"key": key, "sha256": _digest(content), "content": content}).encode("utf-8")
+    temporary = folder / f".{name}.{os.getpid()}.part"
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        handle = os.open(temporary, flags, 0o644)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        os.replace(temporary, folder / name)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return False
 
 
 @dataclass
@@ -46,11 +132,12 @@ class MarkdownCache:
     used: set[str] = field(default_factory=set)
     converter: markdown.Markdown | None = None  # made on the first miss: loading extensions costs
     ready: dict[str, Conversion] = field(default_factory=dict)  # converted ahead, by key
+    notes: list[str] = field(default_factory=list)  # entries found untrustworthy
 
     @staticmethod
     def for_book(book_root: Path, salt: str, new_converter: Callable[[], markdown.Markdown]) -> MarkdownCache:
-        return MarkdownCache(book_root / CACHE_DIR, f"{__version__}|{markdown.__version__}|{salt}",
-                             new_converter)
+        return MarkdownCache(real_folder(book_root, CACHE_DIR, create=True),
+                             f"{__version__}|{markdown.__version__}|{salt}", new_converter)
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.salt}\0{text}".encode()).hexdigest()[:32]
@@ -100,27 +187,27 @@ class MarkdownCache:
         if self.folder is None:
             return None
         try:
-            data = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-            return str(data["html"]), [str(block) for block in data["raw"]]
-        except (OSError, ValueError, KeyError, TypeError):
+            content = read_entry(self.folder / f"{key}.json", key)
+            if content is None:
+                return None
+            return str(content["html"]), [str(block) for block in content["raw"]]
+        except (_Untrusted, KeyError, TypeError) as exc:
+            self.notes.append(f"cache entry {key}.json ignored ({exc or 'malformed'}); converted again")
             return None
 
     def _store(self, key: str, html: str, raw: list[str]) -> None:
         if self.folder is None:
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{key}.json").write_text(json.dumps({"html": html, "raw": raw}), "utf-8")
-        except OSError:
+        if not write_entry(self.folder, f"{key}.json", key, {"html": html, "raw": raw}):
             self.folder = None  # best effort: carry on without a cache
 
     def prune(self) -> None:
         """Forget conversions of texts no chapter holds any more."""
-        if self.folder is None or not self.folder.is_dir():
+        if self.folder is None:
             return
         for entry in self.folder.glob("*.json"):
             if entry.stem not in self.used:
-                entry.unlink(missing_ok=True)
+                entry.unlink(missing_ok=True)  # unlinks a symlink itself, never its target
 
 
 def _convert(converter: markdown.Markdown, text: str) -> Conversion:
@@ -151,28 +238,29 @@ def page_map_from_json(text: str) -> PageMap:
     return PageMap(data["page_count"], tuple(PageStart(**start) for start in data["starts"]))
 
 
-def load_page_map(book_root: Path, key: str) -> PageMap | None:
+def load_page_map(book_root: Path, key: str, notes: list[str]) -> PageMap | None:
+    folder = real_folder(book_root, CACHE_ROOT)
+    if folder is None:
+        return None
     try:
-        return page_map_from_json((book_root / CACHE_ROOT / f"pagemap-{key}.json").read_text("utf-8"))
-    except (OSError, ValueError, KeyError, TypeError):
+        content = read_entry(folder / f"pagemap-{key}.json", key)
+        return None if content is None else page_map_from_json(json.dumps(content))
+    except (_Untrusted, KeyError, TypeError) as exc:
+        notes.append(f"cached page map ignored ({exc or 'malformed'}); laid out again")
         return None
 
 
 def has_page_map(book_root: Path) -> bool:
     """Whether any page map is cached for this book (its key not checked)."""
-    try:
-        return any((book_root / CACHE_ROOT).glob("pagemap-*.json"))
-    except OSError:
-        return False
+    folder = real_folder(book_root, CACHE_ROOT)
+    return folder is not None and any(folder.glob("pagemap-*.json"))
 
 
 def store_page_map(book_root: Path, key: str, page_map: PageMap) -> None:
     """Best effort: a read-only book folder only costs the next build a layout."""
-    folder = book_root / CACHE_ROOT
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("pagemap-*.json"):
-            old.unlink()
-        (folder / f"pagemap-{key}.json").write_text(page_map_to_json(page_map), encoding="utf-8")
-    except OSError:
-        pass
+    folder = real_folder(book_root, CACHE_ROOT, create=True)
+    if folder is None:
+        return
+    for old in folder.glob("pagemap-*.json"):
+        old.unlink(missing_ok=True)
+    write_entry(folder, f"pagemap-{key}.json", key, asdict(page_map))
