@@ -13,7 +13,9 @@ import argparse
 import atexit
 import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -53,9 +55,15 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a build as Ctrl-C does: dist/ left as it was
+
+
 def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
     err = stderr or sys.stderr
     args = parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         commands = {"check": _check, "import": _import, "build": _build}
         return commands[args.command](args, err)

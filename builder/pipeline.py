@@ -10,8 +10,10 @@ Progress goes to a callback, one line per stage.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,21 @@ class BuildResult:
     warnings: tuple[Diagnostic, ...]
 
 
+@contextmanager
+def _own_temporary_folder() -> Iterator[None]:
+    """Temporary files of the build's libraries (WeasyPrint's fonts) in a folder
+    removed when the build ends, even where their own clean-up never runs."""
+    previous = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="book-builder-") as folder:
+        tempfile.tempdir = folder
+        try:
+            yield
+        finally:
+            tempfile.tempdir = previous
+
+
 @few_full_collections()
+@_own_temporary_folder()
 def build(
     book_dir: Path,
     out_dir: Path,
