@@ -63,6 +63,10 @@ def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: 
                            "active content); remove it", locate(path, text, f"<{tag}"))
             remove_element(element)
             continue
+        if tag == "a" and "attachment" in (element.get("rel") or "").lower().split():
+            problems.error("a link with rel=\"attachment\" asks to embed a file; a book carries "
+                           "none: link to a web page instead", locate(path, text, "attachment"))
+            del element.attrib["rel"]
         for name, value in [(str(k), str(v)) for k, v in element.attrib.items()]:
             if name.lower().startswith("on"):
                 problems.error(f"event handler {name}=\"…\" on <{tag}> is not allowed in a book; "
@@ -71,6 +75,12 @@ def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: 
             elif name.lower() in URL_ATTRIBUTES and re.match(r"\s*(javascript|vbscript):", value, re.I):
                 problems.error(f"{name}=\"{value[:40]}\" is a script URL; link to a chapter or "
                                "a web page instead", locate(path, text, value[:40]))
+                del element.attrib[name]
+            elif name.lower() in URL_ATTRIBUTES and re.match(r"\s*data:", value, re.I) \
+                    and not re.match(r"\s*data:image/(png|jpeg|gif|webp)[;,]", value, re.I):
+                problems.error(f"{name}=\"{value[:40]}\" is a data: URL of a kind a book cannot carry "
+                               "(only PNG, JPEG, GIF and WebP images); link to a chapter or a web page",
+                               locate(path, text, value[:40]))
                 del element.attrib[name]
 
 
@@ -161,3 +171,63 @@ def check_footnotes(path: Path, text: str, root: etree._Element, problems: Probl
                 problems.error(f"footnote [^{match.group(1)}] is referenced but never defined; add "
                                f"a line `[^{match.group(1)}]: the note's text`",
                                locate(path, text, match.group()))
+
+
+# What one chapter may hold: far beyond any real book, short of what would
+# exhaust the converter, the layout or the memory.
+MAX_NESTING = 100  # lists, quotes and blocks within one another
+MAX_BLOCK_CHARS = 100_000  # one paragraph: some 30 printed pages
+MAX_FOOTNOTES = 5_000
+MAX_HEADINGS = 5_000
+MAX_IMAGES = 2_000
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")
+_VOID_NAMES = frozenset({"br", "hr", "img", "wbr", "col", "area", "base", "embed", "input", "link",
+                         "meta", "source", "track", "param"})
+
+
+def check_bounds(path: Path, text: str, problems: Problems) -> bool:
+    """Counts and sizes in the chapter's text that no book reaches; False if any is exceeded."""
+    counts = {
+        "footnotes": (len(re.findall(r"^ {0,3}\[\^[^\]\n]+\]:", text, re.M)), MAX_FOOTNOTES),
+        "headings": (len(re.findall(r"^ {0,3}#{1,6}[ \t]", text, re.M)), MAX_HEADINGS),
+        "images": (text.count("!["), MAX_IMAGES),
+    }
+    within = True
+    for what, (count, limit) in counts.items():
+        if count > limit:
+            problems.error(f"the chapter has {count:,} {what}; the limit is {limit:,} per chapter: "
+                           "split it into several chapters", Location(path, 1, 1))
+            within = False
+    depth = max(_source_nesting(text), nesting_depth(text))
+    if depth > MAX_NESTING:
+        problems.error(f"lists, quotes or blocks nest {depth} deep here; a book allows {MAX_NESTING}: "
+                       "flatten them", Location(path, 1, 1))
+        within = False
+    offset = 0
+    for block in re.split(r"(\n[ \t]*\n)", text):
+        if len(block) > MAX_BLOCK_CHARS and not block.lstrip().startswith(("```", "~~~", "    ")):
+            problems.error(f"a paragraph of {len(block):,} characters is too long for a page layout "
+                           f"(the limit is {MAX_BLOCK_CHARS:,}); break it into paragraphs",
+                           Location(path, text.count("\n", 0, offset) + 1, 1))
+            within = False
+        offset += len(block)
+    return within
+
+
+def _source_nesting(text: str) -> int:
+    """The deepest Markdown nesting: quote markers, or list indentation (2 spaces a level)."""
+    quotes = max((len(m) - m.count(" ") for m in re.findall(r"^[ >]*>", text, re.M)), default=0)
+    indents = max((len(m) // 2 for m in re.findall(r"^([ \t]*)(?:[-*+]|\d+[.)])[ \t]", text, re.M)),
+                  default=0)
+    return max(quotes, indents)
+
+
+def nesting_depth(html: str) -> int:
+    """How deep the elements of *html* nest (a scan, no parse: it cannot recurse)."""
+    depth = deepest = 0
+    for closing, tag, self_closing in _TAG.findall(html):
+        if tag.lower() in _VOID_NAMES or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest

@@ -40,6 +40,9 @@ TRIM_SIZES = {
     "royal": "156mm 234mm",
     "letter": "8.5in 11in",
 }
+TRIM_RANGE_MM = (50, 600)  # a pocket diary to a large art book
+MM_PER_UNIT = {"in": 25.4, "mm": 1.0, "cm": 10.0, "pt": 25.4 / 72}
+MAX_METADATA_CHARS = {"description": 10_000, "rights": 5_000, "*": 1_000}
 _CUSTOM_TRIM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)\s*$")
 # BCP 47 language tag, the common shape: language[-script][-region][-variant...]
 _LANGUAGE_TAG = re.compile(
@@ -157,6 +160,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     _check_keys(problems, print_table, PRINT_SCHEMA, prefix="print.")
     problems.raise_if_errors(ConfigError)
 
+    _check_lengths(problems, data)
     title = data["title"].strip()
     if not title:
         problems.add("title", "must not be empty")
@@ -267,6 +271,16 @@ def _checked_date(problems: _Problems, value: dt.date | str | None) -> dt.date:
         return dt.date(1970, 1, 1)
 
 
+def _check_lengths(problems: _Problems, data: dict[str, Any]) -> None:
+    """Metadata that no cover, title page or reading system could show."""
+    for key, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        limit = MAX_METADATA_CHARS.get(key, MAX_METADATA_CHARS["*"])
+        for item in values:
+            if isinstance(item, str) and len(item) > limit:
+                problems.add(key, f"{len(item):,} characters; the limit is {limit:,}")
+
+
 def _checked_trim(problems: _Problems, trim: str) -> PrintOptions:
     name = trim.strip().lower().replace(" ", "")
     if name in TRIM_SIZES:
@@ -274,6 +288,11 @@ def _checked_trim(problems: _Problems, trim: str) -> PrintOptions:
     custom = _CUSTOM_TRIM.match(trim)
     if custom:
         width, height, unit = custom.groups()
+        smallest, largest = TRIM_RANGE_MM
+        if not all(smallest <= float(side) * MM_PER_UNIT[unit] <= largest for side in (width, height)):
+            problems.add("print.trim", f"{trim!r}: each side must be between {smallest} mm and {largest} "
+                                       f"mm (about {smallest / 25.4:.0f} to {largest / 25.4:.0f} in)")
+            return PrintOptions()
         return PrintOptions(trim=f"{width}{unit} {height}{unit}", trim_name=f"{width}x{height}{unit}")
     problems.add("print.trim", f"{trim!r} is not a trim size; use {PRINT_SCHEMA['trim'].help}")
     return PrintOptions()
@@ -326,7 +345,9 @@ def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | st
         except Refused as exc:
             problems.add("chapters", f"{entry!r}: {exc}")
             continue
-        if not folder.is_file(path):
+        if os.path.lexists(path) and not folder.is_file(path):
+            problems.add("chapters", f"{entry!r} is not a regular file (a folder, a FIFO or a device)")
+        elif not folder.is_file(path):
             problems.add("chapters", f"{entry!r} is listed but there is no such file")
         files.append(path)
     if not chapters:

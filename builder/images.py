@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,6 +29,7 @@ from builder.model import BookImage
 MAX_IMAGE_PIXELS = 50_000_000
 # The raster formats every EPUB 3 reading system must show, and SVG.
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+MAX_SVG_LENGTH = 100_000  # px: a drawing larger than any page, by far
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
               "image/svg+xml": "svg"}
 
@@ -123,12 +126,21 @@ def _load(path: Path, src: str, where: Location, problems: Problems, book_root: 
         problems.error(f"image {src!r} is too large: {exc}; make it smaller (reading systems choke "
                        "on larger images)" if "limit" in str(exc) else f"image {src!r}: {exc}", where)
         return None
-    kind = _identify(data)
+    try:
+        kind = _identify(data)
+    except ValueError as exc:
+        problems.error(f"image {src!r}: {exc}", where)
+        return None
     if kind is None:
         problems.error(f"{src!r} is not an image EPUB readers can show (PNG, JPEG, GIF, WebP or SVG)",
                        where)
         return None
     media_type, width, height = kind
+    active = svg_active_content(data) if media_type == "image/svg+xml" else None
+    if active:
+        problems.error(f"image {src!r} holds {active}; a book carries no active content: remove it "
+                       "from the SVG", where)
+        return None
     if width * height > MAX_IMAGE_PIXELS:
         problems.error(f"image {src!r} is {width} × {height} pixels; the limit is "
                        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: scale it down", where)
@@ -148,7 +160,11 @@ def _identify(data: bytes) -> tuple[str, int, int] | None:
             return None
         if etree.QName(root).localname != "svg":
             return None
-        return "image/svg+xml", _svg_length(root.get("width")), _svg_length(root.get("height"))
+        width, height = _svg_length(root.get("width")), _svg_length(root.get("height"))
+        if width < 0 or height < 0:
+            raise ValueError(f"its width or height is not a size a page can hold (at most "
+                             f"{MAX_SVG_LENGTH:,} px)")
+        return "image/svg+xml", width, height
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -161,7 +177,29 @@ def _identify(data: bytes) -> tuple[str, int, int] | None:
 
 
 def _svg_length(value: str | None) -> int:
+    """A width or height in px; 0 where it is missing, relative or absurd."""
     try:
-        return int(float((value or "0").rstrip("px")))
+        number = float((value or "0").strip().removesuffix("px"))
     except ValueError:
         return 0
+    return int(number) if math.isfinite(number) and 0 <= number <= MAX_SVG_LENGTH else -1
+
+
+def svg_active_content(data: bytes) -> str | None:
+    """What in an SVG file would run (a script, an event handler, a script URL), or None."""
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if etree.QName(element).localname.lower() in ("script", "foreignobject", "iframe", "handler"):
+            return f"a <{etree.QName(element).localname}> element"
+        for name, value in [(str(k), str(v)) for k, v in element.attrib.items()]:
+            local = etree.QName(name).localname.lower()
+            if local.startswith("on"):
+                return f"an event handler ({local}=)"
+            if re.match(r"\s*(javascript|vbscript|data:text/html)", value, re.I):
+                return f"a script URL ({local}=\"{value[:30]}\")"
+    return None

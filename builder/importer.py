@@ -22,6 +22,7 @@ file is written.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from lxml import html as lxml_html
 
+from builder.bookfolder import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, BookFolder, Refused
 from builder.config import slugify
 from builder.errors import BuilderError, Location
 
@@ -146,6 +148,14 @@ def _check_destination(destination: Path) -> None:
                            "folder for the book (nothing is overwritten)", Location(destination))
 
 
+def _read(path: Path, source: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """A file of the source folder, through the same one door as a book's files."""
+    try:
+        return BookFolder.at(source).read_bytes(path, limit)
+    except Refused as exc:
+        raise BuilderError(f"{exc}; nothing was imported", Location(path)) from exc
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
@@ -179,7 +189,7 @@ def _order(source: Path) -> _Plan:
         if candidate.is_file() and _inside(candidate, source):
             return _from_order_file(source, candidate)
     readme = source / "README.md"
-    if readme.is_file() and _is_mostly_links(_decode(readme.read_bytes())[0]):
+    if readme.is_file() and _is_mostly_links(_decode(_read(readme, source))[0]):
         return _from_order_file(source, readme)
     plan = _Plan(source, source, [], BY_FILE_NAMES)
     for path in _markdown_files(source):
@@ -195,7 +205,7 @@ def _order(source: Path) -> _Plan:
 def _from_order_file(source: Path, order_file: Path) -> _Plan:
     plan = _Plan(source, order_file.parent.resolve(), [], order_file.name)
     name = order_file.name
-    text = _decode(order_file.read_bytes())[0]
+    text = _decode(_read(order_file, source))[0]
     first_text_line = next((line for line in text.splitlines() if line.strip()), "")
     seen: set[Path] = set()
     for line in _prose_lines(text):
@@ -275,7 +285,7 @@ def _decode(data: bytes) -> tuple[str, bool]:
 
 
 def _read_markdown(path: Path, plan: _Plan) -> str:
-    text, utf8 = _decode(path.read_bytes())
+    text, utf8 = _decode(_read(path, plan.source))
     if not utf8:
         plan.notes.append(f"{plan.where(path)}: not UTF-8; read as Windows-1252 and saved as UTF-8: "
                           "check its accented letters")
@@ -546,10 +556,10 @@ def _metadata(source: Path, plan: _Plan) -> dict[str, Any]:
 
 def _mdbook_table(source: Path, notes: list[str]) -> dict[str, Any]:
     path = source / "book.toml"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}
     try:
-        data = tomllib.loads(_decode(path.read_bytes())[0])
+        data = tomllib.loads(_decode(_read(path, source))[0])
     except tomllib.TOMLDecodeError as exc:
         notes.append(f"book.toml: not TOML ({exc}); its title and authors are not used")
         return {}
@@ -563,9 +573,9 @@ def _string(value: object) -> str:
 
 def _readme_title(source: Path) -> str:
     readme = source / "README.md"
-    if not readme.is_file():
+    if not os.path.lexists(readme):
         return ""
-    for line in _prose_lines(_decode(readme.read_bytes())[0]):
+    for line in _prose_lines(_decode(_read(readme, source))[0]):
         heading = _ATX.match(line)
         if heading and heading.group(1) == "#" and heading.group(2):
             return heading.group(2).strip()
@@ -600,7 +610,8 @@ def _write(destination: Path, plan: _Plan, book_toml: str) -> tuple[Path, ...]:
         _write_file(destination, path, plan.texts[entry.path].encode("utf-8"))
         written.append(path)
     for relative, image in sorted(plan.images.items()):
-        _write_file(destination, chapters_dir / PurePosixPath(relative), image.read_bytes())
+        _write_file(destination, chapters_dir / PurePosixPath(relative),
+                    _read(image, plan.source, MAX_IMAGE_BYTES))
     return tuple(written)
 
 

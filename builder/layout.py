@@ -10,6 +10,11 @@ imports WeasyPrint; it writes no PDF.
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +33,14 @@ from builder.fetch import BOOK_URL, BookFetcher, RefusedURL  # noqa: E402
 
 install_layout_speed_ups()
 
+LAYOUT_LIMIT_SECONDS = 900  # the 500-page bench book lays out in under 20 s
+
 
 def layout(book: Book, print_html: str, resources: dict[str, bytes]) -> tuple[Any, list[Diagnostic]]:
     """Lay the print edition out once; the PDF and the EPUB's page map both use it."""
     root = book.meta.root.resolve()
     fetcher = BookFetcher(root, resources)
-    with weasyprint_messages(fetcher) as collected:
+    with weasyprint_messages(fetcher) as collected, _time_guard(root):
         try:
             html = HTML(string=print_html, base_url=BOOK_URL, url_fetcher=fetcher)
             # Honour width/height attributes on images, as e-readers do.
@@ -42,6 +49,27 @@ def layout(book: Book, print_html: str, resources: dict[str, bytes]) -> tuple[An
             raise RenderError(fetcher.real_url(str(exc.args[0])), Location(root)) from exc
     return document, [_diagnostic(root, record, sheet, fetcher)
                       for record, sheet in zip(collected.records, collected.sheets, strict=True)]
+
+
+@contextmanager
+def _time_guard(root: Path) -> Iterator[None]:
+    """A layout that runs past the limit stops with a message, not a hang."""
+    seconds = int(os.environ.get("BOOK_BUILDER_LAYOUT_LIMIT", LAYOUT_LIMIT_SECONDS))
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def too_long(signum: int, frame: object) -> None:
+        raise RenderError(f"the print layout took more than {seconds} s and was stopped; something in "
+                          "the book is too large for a page (a huge table, image or paragraph)",
+                          Location(root))
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _diagnostic(root: Path, record: logging.LogRecord, sheet: str | None,

@@ -45,10 +45,8 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
             raise OutputError(f"cannot write {exc.filename or out_dir}: {exc.strerror}; nothing in it "
                               "was changed", Location(out_dir)) from exc
         raise
-    finally:
-        for temporary, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+    finally:  # what was staged, even a file whose staging an interruption cut short
+        _remove_leftovers(out_dir, files, (PART,))
     for _, old in replaced:
         if old is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -66,11 +64,12 @@ def _make_folder(out_dir: Path) -> None:
         raise OutputError(f"cannot create the output folder: {exc.strerror}", Location(out_dir)) from exc
 
 
-def _remove_leftovers(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Temporary and set-aside files of these names, left by a build that was killed."""
+def _remove_leftovers(out_dir: Path, files: dict[str, bytes],
+                      kinds: tuple[str, ...] = (PART, SET_ASIDE)) -> None:
+    """Temporary (and set-aside) files of these names: a killed build's, or this one's."""
     for name in files:
         for leftover in out_dir.glob(f".{name}.*"):
-            if leftover.name.endswith((PART, SET_ASIDE)) and stat.S_ISREG(os.lstat(leftover).st_mode):
+            if leftover.name.endswith(kinds) and stat.S_ISREG(os.lstat(leftover).st_mode):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
 

@@ -15,6 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from builder.errors import Location, RenderError
+from builder.fetch import RefusedURL
 from builder.layout_messages import weasyprint_messages
 from builder.model import Book
 from builder.weasyprint_adapter import install_pdf_speed_ups
@@ -28,7 +29,10 @@ def write_pdf(book: Book, document: Any, built_at: dt.datetime, variant: str = D
     """The PDF of the laid-out *document*."""
     _stamp_metadata(document, book.meta.language, built_at)
     with weasyprint_messages():
-        data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
+        try:
+            data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
+        except RefusedURL as exc:  # an attachment or a late resource outside the book
+            raise RenderError(str(exc.args[0]), Location(book.meta.root)) from exc
     if not isinstance(data, bytes):
         raise RenderError("WeasyPrint returned no PDF", Location(book.meta.root))
     return data

@@ -13,8 +13,9 @@ declare -A profiles=(
   # the book typeface (SIL OFL); the monospace face for code; WeasyPrint's fast
   # font subsetting; Pango and fontconfig, which WeasyPrint draws text with
   [build]="fonts-ebgaramond fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig"
-  # (after build) pdftotext, pdffonts, pdftoppm, pdfinfo, pdfimages; qpdf --check; Java for EPUBCheck
-  [test]="poppler-utils qpdf default-jre-headless"
+  # (after build) pdftotext, pdffonts, pdftoppm, pdfinfo, pdfimages; qpdf --check; Java for EPUBCheck;
+  # strace, the evidence of what a hostile book's build touches
+  [test]="poppler-utils qpdf default-jre-headless strace"
   [browser]="chromium"
   [bench]="pandoc time poppler-utils"
 )

@@ -40,7 +40,7 @@ def test_fenced_code_is_highlighted_by_pygments(tech_book: tuple[Path, BuildResu
 
 
 def test_code_is_never_justified_or_hyphenated_and_wraps() -> None:
-    base = (REPO / "styles" / "base.css").read_text()
+    base = (REPO / "builder" / "styles" / "base.css").read_text()
     rule = re.search(r"\npre \{([^}]*)\}", base)
     assert rule and "text-align: left" in rule.group(1) and "white-space: pre-wrap" in rule.group(1)
     assert re.search(r"code, kbd, samp, pre \{[^}]*hyphens: none", base)

@@ -11,6 +11,7 @@ only readers of the book folder.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from builder.errors import Location, ManuscriptError, Problems
@@ -38,7 +39,8 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     images: dict[Path, BookImage] = {}
     sources = [chapter_source(number, path, meta.root)
                for number, path in enumerate(meta.chapter_files, start=1)]
-    conversions.convert_ahead([source.text for source in sources if source.text is not None])
+    with contextlib.suppress(RecursionError):  # each chapter then says it for itself
+        conversions.convert_ahead([source.text for source in sources if source.text is not None])
     drafts = []
     for source in sources:
         problems.items.extend(source.problems.items)  # in chapter order, as they were found

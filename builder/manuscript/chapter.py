@@ -88,12 +88,23 @@ def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
         text = None
     if text is not None:
         text = checks.clean_characters(path, text, problems)
+        if not checks.check_bounds(path, text, problems):
+            text = None  # nothing to convert: it would exhaust the converter or the layout
     return ChapterSource(number, path, text, problems)
 
 
 def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str, meta: BookMeta,
                    problems: Problems, images: dict[Path, BookImage]) -> ChapterDraft | None:
-    html, raw_blocks = conversions.convert(text)
+    try:
+        html, raw_blocks = conversions.convert(text)
+    except RecursionError:  # what check_bounds did not see nests deeper than the converter goes
+        problems.error("the chapter nests too deeply to convert; flatten its lists, quotes or blocks",
+                       Location(path, 1, 1))
+        return None
+    if checks.nesting_depth(html) > checks.MAX_NESTING:
+        problems.error(f"the chapter's blocks nest more than {checks.MAX_NESTING} deep; flatten its "
+                       "lists, quotes or blocks", Location(path, 1, 1))
+        return None
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)
