@@ -54,8 +54,12 @@ class BookFolder:
         except (Refused, OSError):
             return False
 
-    def read_bytes(self, path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    def read_bytes(self, path: Path, limit: int = MAX_TEXT_BYTES, follow_links: bool = True) -> bytes:
+        """The file's bytes; with *follow_links* False, a symlink at *path* itself is refused
+        (the cache's entries: the builder wrote them as plain files)."""
         resolved = self.locate(path)
+        if not follow_links and (path if path.is_absolute() else self.root / path).is_symlink():
+            raise Refused("a symlink where the builder keeps a plain file; it is not followed")
         try:
             handle = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as exc:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +140,24 @@ def test_a_build_stopped_while_it_writes_leaves_the_old_files(tmp_path: Path, ho
                           capture_output=True, check=False).returncode == 0
     assert sorted(p.name for p in (book / "dist").iterdir()) == sorted(old)
     assert all((book / "dist" / name).read_bytes() != data for name, data in old.items())
+
+
+def test_the_libraries_temporary_folders_are_removed(tmp_path: Path) -> None:
+    """WeasyPrint keeps @font-face files in a temporary folder it removes only when
+    its font configuration is collected, which a quick exit never does."""
+    book = copy_book(FIXTURE, tmp_path / "book")
+    font = next(Path("/usr/share/fonts").rglob("DejaVuSans.ttf"), None)
+    require(font is not None, "the DejaVu Sans font (fonts-dejavu-core)")
+    assert font is not None
+    (book / "styles").mkdir()
+    shutil.copy(font, book / "styles" / "face.ttf")
+    (book / "styles" / "print.css").write_text(
+        "@font-face { font-family: Face; src: url(face.ttf); }\nbody { font-family: Face; }\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = subprocess.run([sys.executable, "-m", "builder", "build", str(book)], cwd=REPO, capture_output=True,
+                          text=True, env={**os.environ, "TMPDIR": str(scratch)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Face" in subprocess.run(["pdffonts", str(next((book / "dist").glob("*.pdf")))],
+                                    capture_output=True, text=True, check=True).stdout
+    assert list(scratch.iterdir()) == []

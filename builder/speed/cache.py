@@ -36,6 +36,7 @@ from typing import Any
 import markdown
 
 from builder import __version__
+from builder.bookfolder import BookFolder, Refused
 from builder.model import PageMap, PageStart
 from builder.speed.forking import Beside
 
@@ -81,22 +82,14 @@ def real_folder(book_root: Path, relative: Path, create: bool = False) -> Path |
 
 
 def read_entry(path: Path, key: str) -> Any:
-    """The content stored under *key* at *path*; None if there is no entry."""
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
+    """The content stored under *key* at *path* (read through the book folder's door,
+    no symlink followed); None if there is no entry."""
+    if not os.path.lexists(path):
         return None
-    except OSError as exc:
-        raise _Untrusted(f"unreadable ({exc.strerror}; a symlink is never followed)") from exc
     try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-            raise _Untrusted("not a regular file of a sane size")
-        os.set_blocking(handle, True)
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            raw = stream.read()
-    finally:
-        os.close(handle)
+        raw = BookFolder.at(path.parent).read_bytes(path, MAX_ENTRY_BYTES, follow_links=False)
+    except Refused as exc:
+        raise _Untrusted(str(exc)) from exc
     try:
         data = json.loads(raw)
         if data["key"] != key or data["sha256"] != _digest(data["content"]):
