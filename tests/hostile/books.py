@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.helpers import write_file
+
 SECRET = "TOPSECRET-7d1f"  # the text of every file outside the book
 
 
@@ -38,17 +40,9 @@ def _all(*effects: object) -> None:
     """Several steps of a case's set-up in one lambda (each has already run)."""
 
 
-def _write(path: Path, text: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-
-
 def _secret(outside: Path, name: str, text: str | None = None) -> Path:
     path = outside / name
-    _write(path, text if text is not None else f"# Secret\n\n{SECRET} text.\n")
+    write_file(path, text if text is not None else f"# Secret\n\n{SECRET} text.\n")
     return path
 
 
@@ -66,7 +60,7 @@ def _link(book: Path, relative: str, target: Path) -> None:
 
 def _chapter(book: Path, text: str, name: str = "02-second.md") -> None:
     """The second chapter replaced by *text*, keeping the heading the first one links to."""
-    _write(book / "chapters" / name, text + "\n\n## The End {#the-end}\n\nThe end.\n")
+    write_file(book / "chapters" / name, text + "\n\n## The End {#the-end}\n\nThe end.\n")
 
 
 def _toml(book: Path, extra: str = "", replace: tuple[str, str] | None = None) -> None:
@@ -108,7 +102,7 @@ def _repository_with_programs(book: Path, outside: Path) -> None:
     """A book whose own git configuration names programs that would leave a mark."""
     marker = outside / "program-ran"
     script = outside / "evil.sh"
-    _write(script, f"#!/bin/sh\ntouch {marker}\n")
+    write_file(script, f"#!/bin/sh\ntouch {marker}\n")
     script.chmod(0o755)
     _git(book, "init", "-q")
     _git(book, "add", ".")
@@ -192,7 +186,7 @@ CASES: list[Case] = [
          lambda b, o: _link(b, "styles/custom.css", _secret(o, "c.css", f'p::before {{ content: "{SECRET}" }}')),
          "refused", "outside the book"),
     Case("cover-symlink-out", "read-outside",
-         lambda b, o: _all(_write(o / "cover.png", _png(4, 4)), _link(b, "book/cover.png", o / "cover.png")),
+         lambda b, o: _all(write_file(o / "cover.png", _png(4, 4)), _link(b, "book/cover.png", o / "cover.png")),
          "refused", "outside the book"),
     Case("chapter-absolute-path", "read-outside",
          lambda b, o: _toml(b, replace=('"chapters/02-second.md"', f'"{_secret(o, "abs.md")}"')),
@@ -205,41 +199,41 @@ CASES: list[Case] = [
              'chapters = ["chapters/01-first.md", "chapters/02-second.md"]', f'chapters = "../{o.name}/*.md"'))),
          "refused", "chapters"),
     Case("image-symlink-out", "read-outside",
-         lambda b, o: _all(_write(o / "pic.png", _png()), _link(b, "chapters/pic.png", o / "pic.png"),
+         lambda b, o: _all(write_file(o / "pic.png", _png()), _link(b, "chapters/pic.png", o / "pic.png"),
                        _chapter(b, "# Second\n\n![A picture](pic.png)\n")), "refused", "outside the book"),
     Case("image-climbing-path", "read-outside",
-         lambda b, o: _all(_write(o / "pic.png", _png()),
+         lambda b, o: _all(write_file(o / "pic.png", _png()),
                        _chapter(b, f"# Second\n\n![A picture](../../{o.name}/pic.png)\n")),
          "refused", "outside the book"),
     Case("css-url-out", "read-outside",
-         lambda b, o: _all(_write(o / "bg.png", _png()),
-                       _write(b / "styles" / "print.css", f"body {{ background: url(../../{o.name}/bg.png) }}\n")), "refused", "outside the book"),
+         lambda b, o: _all(write_file(o / "bg.png", _png()),
+                       write_file(b / "styles" / "print.css", f"body {{ background: url(../../{o.name}/bg.png) }}\n")), "refused", "outside the book"),
     Case("css-import-out", "read-outside",
          lambda b, o: _all(_secret(o, "i.css", f'p::after {{ content: "{SECRET}" }}'),
-                       _write(b / "styles" / "print.css", f'@import url("../../{o.name}/i.css");\n')),
+                       write_file(b / "styles" / "print.css", f'@import url("../../{o.name}/i.css");\n')),
          "refused", "outside the book"),
     Case("font-face-symlink-out", "read-outside",
-         lambda b, o: _all(_write(o / "f.otf", b"OTTO" + b"\0" * 100), _link(b, "styles/f.otf", o / "f.otf"),
-                       _write(b / "styles" / "print.css",
+         lambda b, o: _all(write_file(o / "f.otf", b"OTTO" + b"\0" * 100), _link(b, "styles/f.otf", o / "f.otf"),
+                       write_file(b / "styles" / "print.css",
                               "@font-face { font-family: X; src: url(f.otf); }\nbody { font-family: X }\n")), "refused", "points at no file in the book"),
     Case("css-absolute-file-url", "read-outside",
          lambda b, o: _all(_secret(o, "abs.css", f'p::after {{ content: "{SECRET}" }}'),
-                       _write(b / "styles" / "print.css", f'@import url("file://{o}/abs.css");\n')),
+                       write_file(b / "styles" / "print.css", f'@import url("file://{o}/abs.css");\n')),
          "refused", "outside the book"),
     # --- programs and the network ----------------------------------------------
     Case("git-config-programs", "programs", _repository_with_programs, "builds"),
     Case("git-partial-clone", "programs", _partial_clone, "builds"),
     Case("css-network-url", "programs",
-         lambda b, o: _write(b / "styles" / "print.css", "body { background: url(http://127.0.0.1:9/x.png) }\n"),
+         lambda b, o: write_file(b / "styles" / "print.css", "body { background: url(http://127.0.0.1:9/x.png) }\n"),
          "refused", "reads no network resource"),
     Case("image-network-url", "programs",
          lambda b, o: _chapter(b, "# Second\n\n![A picture](http://127.0.0.1:9/x.png)\n"), "refused", "network"),
     # --- deletes outside ---------------------------------------------------------
     Case("cache-folder-symlink-out", "deletes-outside",
-         lambda b, o: _all(_write(o / "cache" / "markdown" / "keep.json", "{}"), _write(o / "cache" / "pagemap-x.json", "{}"),
+         lambda b, o: _all(write_file(o / "cache" / "markdown" / "keep.json", "{}"), write_file(o / "cache" / "pagemap-x.json", "{}"),
                        _link(b, ".cache/book-builder", o / "cache")), "builds"),
     Case("markdown-cache-symlink-out", "deletes-outside",
-         lambda b, o: _all(_write(o / "md" / "keep.json", "{}"), _link(b, ".cache/book-builder/markdown", o / "md")), "builds"),
+         lambda b, o: _all(write_file(o / "md" / "keep.json", "{}"), _link(b, ".cache/book-builder/markdown", o / "md")), "builds"),
     Case("dist-symlink-out", "deletes-outside",
          lambda b, o: _all(o.joinpath("dist").mkdir(), _link(b, "dist", o / "dist")), "refused", "symlink"),
     Case("dist-file-symlink-out", "deletes-outside",
@@ -258,7 +252,7 @@ CASES: list[Case] = [
     Case("nested-divs-2000", "bounds", lambda b, o: _chapter(b, "# Second\n\n" + _deep("<div>", "</div>")),
          "refused", "nest"),
     Case("svg-huge-width", "bounds",
-         lambda b, o: _all(_write(b / "chapters" / "big.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="1e999" '
+         lambda b, o: _all(write_file(b / "chapters" / "big.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="1e999" '
                               'height="10"><rect width="5" height="5"/></svg>'),
                        _chapter(b, "# Second\n\n![A shape](big.svg)\n")), "refused", "big.svg"),
     Case("attachment-link", "bounds",
@@ -279,23 +273,23 @@ CASES: list[Case] = [
          "refused", "footnotes"),
     Case("css-url-fifo", "bounds",
          lambda b, o: _all(_fifo(b / "styles" / "pipe.png"),
-                       _write(b / "styles" / "print.css", "body { background: url(pipe.png) }\n")),
+                       write_file(b / "styles" / "print.css", "body { background: url(pipe.png) }\n")),
          "refused", "not a regular file"),
     Case("chapter-fifo", "bounds", lambda b, o: _all(os.unlink(b / "chapters" / "02-second.md"),
                                                   _fifo(b / "chapters" / "02-second.md")),
          "refused", "not a regular file"),
     Case("css-url-2gib", "bounds",
          lambda b, o: _all(_sparse(b / "styles" / "big.png", 2 * 1024**3),
-                       _write(b / "styles" / "print.css", "body { background: url(big.png) }\n")),
+                       write_file(b / "styles" / "print.css", "body { background: url(big.png) }\n")),
          "refused", "limit"),
     Case("chapter-200mb", "bounds",
          lambda b, o: _sparse(b / "chapters" / "02-second.md", 200 * 1024**2), "refused", "limit"),
     Case("headings-20000", "bounds", lambda b, o: _chapter(b, "# Second\n\n" + "".join(
         f"## Section {n}\n\nText.\n\n" for n in range(20_000))), "refused", "headings"),
     Case("images-5000", "bounds",
-         lambda b, o: _all(_write(b / "chapters" / "p.png", _png()), _chapter(b, "# Second\n\n" + "".join(
+         lambda b, o: _all(write_file(b / "chapters" / "p.png", _png()), _chapter(b, "# Second\n\n" + "".join(
              f"![Picture {n}](p.png)\n\n" for n in range(5000)))), "refused", "images"),
-    Case("margin-huge", "bounds", lambda b, o: _write(b / "styles" / "print.css", "@page { margin: 90in }\n"),
+    Case("margin-huge", "bounds", lambda b, o: write_file(b / "styles" / "print.css", "@page { margin: 90in }\n"),
          "builds"),
     # --- content dropped ---------------------------------------------------------
     Case("table-12-columns", "dropped", lambda b, o: _chapter(b, "# Second\n\n" + "| " + " | ".join(
@@ -312,15 +306,15 @@ CASES: list[Case] = [
          "refused", "too long"),
     # --- active content ----------------------------------------------------------
     Case("svg-script", "active",
-         lambda b, o: _all(_write(b / "chapters" / "s.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+         lambda b, o: _all(write_file(b / "chapters" / "s.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
                               '<script>alert(1)</script><rect width="5" height="5"/></svg>'),
                        _chapter(b, "# Second\n\n![A shape](s.svg)\n")), "refused", "script"),
     Case("svg-onload", "active",
-         lambda b, o: _all(_write(b / "chapters" / "s.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+         lambda b, o: _all(write_file(b / "chapters" / "s.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
                               'height="10" onload="alert(1)"><rect width="5" height="5"/></svg>'),
                        _chapter(b, "# Second\n\n![A shape](s.svg)\n")), "refused", "onload"),
     Case("svg-javascript-link", "active",
-         lambda b, o: _all(_write(b / "chapters" / "s.svg", '<svg xmlns="http://www.w3.org/2000/svg" '
+         lambda b, o: _all(write_file(b / "chapters" / "s.svg", '<svg xmlns="http://www.w3.org/2000/svg" '
                               'xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
                               '<a xlink:href="javascript:alert(1)"><rect width="5" height="5"/></a></svg>'),
                        _chapter(b, "# Second\n\n![A shape](s.svg)\n")), "refused", "javascript"),
@@ -338,21 +332,21 @@ CASES: list[Case] = [
     # --- interruptions -----------------------------------------------------------
     Case("folder-where-epub-goes", "interrupt",
          lambda b, o: _all((b / "dist" / "a-small-test-book.epub").mkdir(parents=True),
-                       _write(b / "dist" / "a-small-test-book.pdf", "old pdf")),
+                       write_file(b / "dist" / "a-small-test-book.pdf", "old pdf")),
          "refused", "a folder stands where"),
     Case("stale-part-files", "interrupt",
-         lambda b, o: _all(_write(b / "dist" / ".a-small-test-book.pdf.abc123.part", "stale"),
-                       _write(b / "dist" / ".a-small-test-book.epub.xyz.part", "stale")), "builds"),
+         lambda b, o: _all(write_file(b / "dist" / ".a-small-test-book.pdf.abc123.part", "stale"),
+                       write_file(b / "dist" / ".a-small-test-book.epub.xyz.part", "stale")), "builds"),
     # --- import ------------------------------------------------------------------
     Case("import-readme-symlink-out", "read-outside",
          lambda b, o: _link(b, "src/README.md", _secret(o, "README.md", f"# Secret\n\n* [One]({o}/one.md)\n")),
          "refused", "outside", command="import"),
     Case("import-chapter-symlink-out", "read-outside",
-         lambda b, o: _all(_write(b / "src" / "SUMMARY.md", "# Summary\n\n- [One](one.md)\n"),
+         lambda b, o: _all(write_file(b / "src" / "SUMMARY.md", "# Summary\n\n- [One](one.md)\n"),
                        _link(b, "src/one.md", _secret(o, "one.md"))),
          "refused", "no chapter could be imported", command="import"),
     Case("import-book-toml-symlink-out", "read-outside",
-         lambda b, o: _all(_write(b / "src" / "SUMMARY.md", "# Summary\n\n- [One](one.md)\n"),
-                       _write(b / "src" / "one.md", "# One\n\nText.\n"),
+         lambda b, o: _all(write_file(b / "src" / "SUMMARY.md", "# Summary\n\n- [One](one.md)\n"),
+                       write_file(b / "src" / "one.md", "# One\n\nText.\n"),
                        _link(b, "src/book.toml", _secret(o, "book.toml", f'[book]\ntitle = "{SECRET}"\n'))), "refused", "outside", command="import"),
 ]
