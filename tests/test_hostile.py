@@ -155,7 +155,8 @@ def test_the_libraries_temporary_folders_are_removed(tmp_path: Path) -> None:
         "@font-face { font-family: Face; src: url(face.ttf); }\nbody { font-family: Face; }\n")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    done = subprocess.run([sys.executable, "-m", "builder", "build", str(book)], cwd=REPO, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "builder", "build", str(book)], cwd=REPO,
+                          capture_output=True,
                           text=True, env={**os.environ, "TMPDIR": str(scratch)}, check=False)
     assert done.returncode == 0, done.stderr
     assert "Face" in subprocess.run(["pdffonts", str(next((book / "dist").glob("*.pdf")))],
