@@ -164,13 +164,25 @@ def check_duplicate_ids(path: Path, text: str, root: etree._Element, problems: P
 
 
 def check_footnotes(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
-    """A `[^label]` left as text was never defined (Python-Markdown leaves it as is)."""
+    """A `[^label]` left as text was never defined (Python-Markdown leaves it as is);
+    in code, `[^…]` is code (a regex), not a note."""
     for element in root.iter():
-        for piece in (element.text, element.tail) if isinstance(element.tag, str) else ():
+        if not isinstance(element.tag, str):
+            continue
+        in_code = _in_code(element)
+        parent = element.getparent()
+        pieces = ([] if in_code else [element.text]) + \
+            ([] if parent is not None and _in_code(parent) else [element.tail])
+        for piece in pieces:
             for match in UNDEFINED_FOOTNOTE.finditer(piece or ""):
                 problems.error(f"footnote [^{match.group(1)}] is referenced but never defined; add "
                                f"a line `[^{match.group(1)}]: the note's text`",
                                locate(path, text, match.group()))
+
+
+def _in_code(element: etree._Element) -> bool:
+    return any(ancestor.tag in ("code", "pre", "kbd", "samp") for ancestor in element.iterancestors()) \
+        or element.tag in ("code", "pre", "kbd", "samp")
 
 
 # What one chapter may hold: far beyond any real book, short of what would

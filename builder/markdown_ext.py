@@ -1,10 +1,14 @@
-"""Our Python-Markdown extension: block placeholders such as `[[author-table]]`.
+"""Our Python-Markdown extensions: block placeholders, and mdBook's fence info strings.
 
-In: a Markdown block that is exactly `[[name]]` on its own.
+Placeholders. In: a Markdown block that is exactly `[[name]]` on its own.
 Out: an empty `<div data-placeholder="name"/>` in the tree, which the
 manuscript stage turns into a body part the template fills (the author table
 is rendered by the shared template from book/author.toml, not by Markdown).
-The extension only wires up; the processor does the work.
+
+Fence info strings. In: a fence opening whose language carries mdBook's
+comma-separated attributes (```` ```rust,ignore ````, `rust,no_run`,
+`rust,editable`). Out: the same fence with the bare language, which superfences
+reads as code (the attributes only tell mdBook how to test the code).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from markdown import Markdown
 from markdown.blockparser import BlockParser
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 
 PLACEHOLDER = re.compile(r"^\[\[([a-z][a-z0-9-]*)\]\]$")
 # Above the paragraph processor (10) so the line is never read as text.
@@ -40,3 +45,19 @@ class PlaceholderExtension(Extension):
         parser.blockprocessors.register(
             PlaceholderProcessor(parser), "builder-placeholder", PLACEHOLDER_PRIORITY
         )
+
+
+# An opening fence, perhaps inside quotes or list items, whose language has ,attributes.
+MDBOOK_FENCE = re.compile(r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]+)(?:,[\w-]+)+[ \t]*$")
+# Before superfences (priority 25 when it stashes fenced blocks).
+FENCE_INFO_PRIORITY = 40
+
+
+class FenceInfoPreprocessor(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return [MDBOOK_FENCE.sub(r"\g<lead>\g<fence>\g<lang>", line) for line in lines]
+
+
+class FenceInfoExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.preprocessors.register(FenceInfoPreprocessor(md), "builder-fence-info", FENCE_INFO_PRIORITY)

@@ -27,6 +27,7 @@ from builder.manuscript.tree import (
     make_figures,
     mark_link_urls,
     mark_section_breaks,
+    mark_tasks,
 )
 from builder.model import (
     BookImage,
@@ -106,6 +107,7 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
                        "lists, quotes or blocks", Location(path, 1, 1))
         return None
     root = lxml_html.fragment_fromstring(html, create_parent="div")
+    mark_tasks(root)
     checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)

@@ -65,6 +65,25 @@ def lift_headings(root: etree._Element, chapter_level: int) -> None:
         heading.tag = f"h{min(6, level + extra)}"
 
 
+TASK_MARKS = {True: "\u2611", False: "\u2610"}  # ☑ ☐
+
+
+def mark_tasks(root: etree._Element) -> None:
+    """A task list's checkboxes become the marks ☑ and ☐ with words for a screen
+    reader: a book has no form to tick, and print shows the state either way."""
+    for box in list(root.iter("input")):
+        if (box.get("type") or "").lower() != "checkbox":
+            continue
+        done = box.get("checked") is not None
+        mark = etree.Element("span", {"class": "task-mark", "role": "img",
+                                      "aria-label": "done" if done else "not done"})
+        mark.text = TASK_MARKS[done]
+        mark.tail = box.tail
+        parent = box.getparent()
+        if parent is not None:
+            parent.replace(box, mark)
+
+
 def drop_empty_spans(root: etree._Element) -> None:
     """Pygments opens each block with an empty <span></span>; it carries nothing and
     trips some reading systems' location code (epub.js)."""

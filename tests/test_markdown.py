@@ -1,0 +1,120 @@
+"""Markdown as authors write it (pymdown-extensions, as MkDocs Material authors
+use it): code fences anywhere and with any info string stay code in both
+editions, and the rest of the set (tasks, admonitions, GitHub alerts, details,
+marks) reaches both editions as markup a book can carry."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from builder.pipeline import BuildResult, build
+from tests.conftest import FIXTURES
+from tests.helpers import XHTML_NS, copy_book, epubcheck, write_file
+
+FEATURES = """# Features
+
+```rust,ignore
+#[derive(Debug)]
+fn first<T>(x: T) -> &'static str { "quoted" }
+```
+
+- A list item with code:
+
+    ```js title="app.js"
+    let inList = "x";
+    ```
+
+> A quote with code:
+>
+> ```python
+> in_quote = "[^\\\\w]"
+> ```
+
+```{.python}
+braced = 'attribute'
+```
+
+- [x] done task
+- [ ] open task
+
+~~deleted~~ ^^inserted^^ ==marked== H~2~O and x^2^.
+
+!!! note "A titled note"
+    The note's body.
+
+??? tip "More to read"
+    Folded in the EPUB, open in print.
+
+    ```sh
+    echo in_details
+    ```
+
+> [!WARNING]
+> Careful with this.
+
+```py linenums="1" hl_lines="2"
+numbered = 1
+marked = 2
+```
+"""
+CODE_LINES = ["#[derive(Debug)]", "fn first<T>(x: T) -> &'static str { \"quoted\" }", 'let inList = "x";',
+              'in_quote = "[^\\\\w]"', "braced = 'attribute'", "echo in_details", "numbered = 1", "marked = 2"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    root = tmp_path_factory.mktemp("markdown")
+    book = copy_book(FIXTURES / "small-book", root / "book")
+    write_file(book / "chapters" / "03-features.md", FEATURES)
+    toml = book / "book" / "book.toml"
+    toml.write_text(toml.read_text().replace('"chapters/02-second.md"]',
+                                             '"chapters/02-second.md", "chapters/03-features.md"]'))
+    return book, build(book, root / "dist")
+
+
+def _chapter(result: BuildResult) -> etree._Element:
+    epub = next(f for f in result.files if f.suffix == ".epub")
+    with zipfile.ZipFile(epub) as archive:
+        name = next(n for n in archive.namelist() if "features" in n)
+        return etree.fromstring(archive.read(name))
+
+
+def test_every_code_line_is_code_in_the_epub(built: tuple[Path, BuildResult]) -> None:
+    chapter = _chapter(built[1])
+    code = ["".join(c.itertext()) for c in chapter.iterfind(".//x:pre", XHTML_NS)]
+    for line in CODE_LINES:
+        assert any(line in block for block in code), f"{line!r} is not inside a code block"
+    prose = "".join(chapter.itertext())
+    assert "```" not in prose and "!!!" not in prose and "[!WARNING]" not in prose and "???" not in prose
+
+
+def test_every_code_line_reaches_the_pdf(built: tuple[Path, BuildResult]) -> None:
+    pdf = next(f for f in built[1].files if f.suffix == ".pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for line in CODE_LINES:
+        assert line.replace(" ", "") in text.replace(" ", ""), line
+    assert "```" not in text
+
+
+def test_tasks_notes_and_marks_are_book_markup(built: tuple[Path, BuildResult]) -> None:
+    chapter = _chapter(built[1])
+    marks = [m.text for m in chapter.iterfind(".//x:span[@class='task-mark']", XHTML_NS)]
+    assert marks == ["\u2611", "\u2610"]
+    assert chapter.find(".//x:input", XHTML_NS) is None, "a form control in a book"
+    titles = ["".join(t.itertext()) for t in chapter.iterfind(".//x:p[@class='admonition-title']", XHTML_NS)]
+    assert titles == ["A titled note", "Warning"]
+    assert chapter.find(".//x:details/x:summary", XHTML_NS) is not None
+    for tag in ("del", "ins", "mark", "sub", "sup"):
+        assert chapter.find(f".//x:{tag}", XHTML_NS) is not None, tag
+
+
+def test_the_book_with_every_feature_passes_epubcheck(built: tuple[Path, BuildResult]) -> None:
+    epub = next(f for f in built[1].files if f.suffix == ".epub")
+    assert epubcheck(epub) == []
+    assert not built[1].warnings, built[1].warnings
