@@ -48,7 +48,8 @@ class PlaceholderExtension(Extension):
 
 
 # An opening fence, perhaps inside quotes or list items, whose language has ,attributes.
-MDBOOK_FENCE = re.compile(r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]+)(?:,[\w-]+)+[ \t]*$")
+MDBOOK_FENCE = re.compile(
+    r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]+)(?:,[\w-]+)+[ \t]*$")
 # Before superfences (priority 25 when it stashes fenced blocks).
 FENCE_INFO_PRIORITY = 40
 

@@ -63,7 +63,8 @@ marked = 2
 ```
 """
 CODE_LINES = ["#[derive(Debug)]", "fn first<T>(x: T) -> &'static str { \"quoted\" }", 'let inList = "x";',
-              'in_quote = "[^\\\\w]"', "braced = 'attribute'", "echo in_details", "numbered = 1", "marked = 2"]
+              'in_quote = "[^\\\\w]"', "braced = 'attribute'", "echo in_details", "numbered = 1",
+              "marked = 2"]
 
 
 @pytest.fixture(scope="module")
