@@ -37,9 +37,10 @@ class BookFolder:
         return BookFolder(root.resolve(), with_package)
 
     def locate(self, path: Path) -> Path:
-        """*path* (absolute, or relative to the root) with every symlink resolved,
-        if that is still inside the folder."""
-        absolute = path if path.is_absolute() else self.root / path
+        """*path* (absolute, or relative to the working folder, as the callers build it
+        from the book folder's path) with every symlink resolved, if that is still
+        inside the folder."""
+        absolute = path.absolute()
         resolved = absolute.resolve()
         roots = (self.root, PACKAGE_DIR) if self.with_package else (self.root,)
         if not any(resolved.is_relative_to(root) for root in roots):
@@ -58,7 +59,7 @@ class BookFolder:
         """The file's bytes; with *follow_links* False, a symlink at *path* itself is refused
         (the cache's entries: the builder wrote them as plain files)."""
         resolved = self.locate(path)
-        if not follow_links and (path if path.is_absolute() else self.root / path).is_symlink():
+        if not follow_links and path.is_symlink():
             raise Refused("a symlink where the builder keeps a plain file; it is not followed")
         try:
             handle = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)

@@ -93,3 +93,15 @@ def test_a_failed_build_keeps_the_good_files(tmp_path: Path) -> None:
     assert main(["build", "--epub", "--quiet", "--out", str(out), str(broken)], io.StringIO()) == 1
     assert (out / "a-small-test-book.epub").read_bytes() == good
     assert sorted(p.name for p in out.iterdir()) == ["a-small-test-book.epub"]
+
+
+def test_a_book_named_by_a_relative_path_builds_from_any_folder(tmp_path: Path) -> None:
+    book = shutil.copytree(FIXTURES / "tech-book", tmp_path / "shelf" / "tech")
+    for cwd, name in ((tmp_path, "shelf/tech"), (tmp_path / "shelf", "tech"), (book, ".")):
+        checked = subprocess.run([sys.executable, "-m", "builder", "check", name], cwd=cwd,
+                                 capture_output=True, text=True, check=False)
+        assert checked.returncode == 0 and "0 errors" in checked.stderr, checked.stderr
+    built = subprocess.run([sys.executable, "-m", "builder", "build", "--epub", "tech"],
+                           cwd=tmp_path / "shelf", capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    assert list((book / "dist").glob("*.epub"))

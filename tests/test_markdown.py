@@ -119,3 +119,16 @@ def test_the_book_with_every_feature_passes_epubcheck(built: tuple[Path, BuildRe
     epub = next(f for f in built[1].files if f.suffix == ".epub")
     assert epubcheck(epub) == []
     assert not built[1].warnings, built[1].warnings
+
+
+def test_html_comments_are_not_published_and_never_fail_late(tmp_path: Path) -> None:
+    book = copy_book(FIXTURES / "small-book", tmp_path / "book")
+    second = book / "chapters" / "02-second.md"
+    second.write_text(second.read_text().replace(
+        "The end.", "The end <!-- a note -- with dashes --> comes.\n\n<!-- a block -- comment -->\n"))
+    result = build(book, tmp_path / "dist")
+    epub = next(f for f in result.files if f.suffix == ".epub")
+    with zipfile.ZipFile(epub) as archive:
+        text = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
+    assert "<!--" not in text.split("</head>", 1)[-1] and "with dashes" not in text
+    assert "The end  comes." in text or "The end comes." in text

@@ -23,6 +23,7 @@ from builder.manuscript.links import prefix_ids
 from builder.manuscript.parts import body_parts, extract_notes, inner_xml, without_links
 from builder.manuscript.tree import (
     chapter_heading,
+    drop_comments,
     drop_empty_spans,
     make_figures,
     mark_link_urls,
@@ -54,7 +55,7 @@ class ChapterDraft:
     notes: tuple[Note, ...]
 
     def finish(self, problems: Problems) -> Chapter:
-        return Chapter(
+        chapter = Chapter(
             number=self.number,
             source=self.path,
             slug=self.slug,
@@ -68,6 +69,22 @@ class ChapterDraft:
                 for h in self.root.iter("h2", "h3") if h.get("id")
             ),
         )
+        _check_well_formed(chapter, problems)
+        return chapter
+
+
+def _check_well_formed(chapter: Chapter, problems: Problems) -> None:
+    """Each piece of markup as XML, now: a piece the EPUB could not hold fails here,
+    before any layout, not after it."""
+    body = "".join(part.xhtml for part in chapter.body if part.kind == "markup")  # split at parts
+    pieces = [chapter.title_html, body, *(note.block_xhtml for note in chapter.notes)]
+    for piece in pieces:
+        try:
+            etree.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml">{piece}</div>')
+        except etree.XMLSyntaxError as exc:
+            problems.error(f"this chapter's markup is not well-formed XHTML ({exc.msg}); "
+                           "check its raw HTML", Location(chapter.source))
+            return
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,7 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
         return None
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     mark_tasks(root)
+    drop_comments(root)
     checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)

@@ -84,6 +84,13 @@ def mark_tasks(root: etree._Element) -> None:
             parent.replace(box, mark)
 
 
+def drop_comments(root: etree._Element) -> None:
+    """HTML comments are the author's notes to self: not published (and an XML
+    comment may not hold `--`, which HTML allows)."""
+    for comment in list(root.iter(etree.Comment)):
+        checks.remove_element(comment)
+
+
 def drop_empty_spans(root: etree._Element) -> None:
     """Pygments opens each block with an empty <span></span>; it carries nothing and
     trips some reading systems' location code (epub.js)."""
