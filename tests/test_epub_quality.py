@@ -127,7 +127,7 @@ def test_a_supplied_cover_is_used(tmp_path: Path) -> None:
 
 def test_reader_css_leaves_size_and_colour_to_the_reader() -> None:
     for sheet in ("base.css", "epub.css"):
-        css = (REPO / "styles" / sheet).read_text()
+        css = (REPO / "builder" / "styles" / sheet).read_text()
         # Code tokens carry hues (mid-tones, lightened in night mode); text never does.
         css = re.sub(r"[^{}]*\.codehilite[^{}]*\{[^}]*\}", "", css)
         for declaration in re.findall(r"(font-size|line-height|font)\s*:\s*([^;}]+)", css):
