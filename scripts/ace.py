@@ -1,11 +1,16 @@
-"""Check an EPUB with DAISY Ace, the EPUB accessibility checker.
+"""Check EPUBs with DAISY Ace, the EPUB accessibility checker.
 
-Usage: python scripts/ace.py BOOK.epub
+Usage: python scripts/ace.py BOOK.epub [MORE.epub ...]
 
 Runs Ace (installed by ``scripts/setup-ace.sh`` into ``.tools/ace``) headless on
 Debian's Chromium, reads its ``report.json`` and prints one line per violation:
 rule id, impact, file and element, message. Also prints Ace's accessibility
 metadata summary (which schema:/a11y: properties are present or missing).
+
+Ace's command line checks one EPUB a run, starting Node, Ace and Chromium each
+time; ``scripts/ace-service.js`` runs the same Ace over every EPUB of this
+process in one Node and one Chromium, started at the first EPUB (the command
+line is the fallback if it cannot start).
 
 Exit status: 0 no violations, 1 violations, 2 Ace could not run (the reason is printed).
 
@@ -15,12 +20,18 @@ The test-suite can import :func:`run_ace` (a list of violation dicts) or
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
+import select
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PREFIX = ROOT / ".tools" / "ace"
 ACE_CLI = PREFIX / "node_modules" / ".bin" / "ace-cli"  # @daisy/ace-cli names its command ace-cli
 BROWSER = PREFIX / "chromium-headless"  # /usr/bin/chromium --no-sandbox --headless ..., see setup-ace.sh
+SERVICE = ROOT / "scripts" / "ace-service.js"
 SETUP_HINT = "run: bash scripts/setup-ace.sh"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -53,6 +65,7 @@ def _environment(scratch: Path) -> dict[str, str]:
 def run_ace_report(epub: Path, timeout: float = 600.0) -> dict[str, Any]:
     """Run Ace on *epub* and return its report.json as a dict.
 
+    Every EPUB of this process goes to one Ace service (one Node, one Chromium).
     Raises AceError when Ace is missing, fails, times out or writes no report.
     """
     epub = Path(epub).resolve()
@@ -61,27 +74,155 @@ def run_ace_report(epub: Path, timeout: float = 600.0) -> dict[str, Any]:
     for needed in (ACE_CLI, BROWSER):
         if not os.access(needed, os.X_OK):
             raise AceError(f"{needed} is missing; {SETUP_HINT}")
-    with tempfile.TemporaryDirectory(prefix="ace-") as tmp:
-        scratch = Path(tmp)
-        outdir = scratch / "report"
-        command = [str(ACE_CLI), "--lang", "en", "--outdir", str(outdir), "--force", str(epub)]
+    return _RUNS.report(epub, timeout)
+
+
+def _read_report(outdir: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads((outdir / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise AceError(f"unreadable Ace report: {error}") from error
+    return data
+
+
+def _tail(log: str, lines: int = 15) -> str:
+    return "\n".join(ANSI.sub("", log).strip().splitlines()[-lines:])
+
+
+def _run_ace_cli(epub: Path, scratch: Path, outdir: Path, timeout: float) -> dict[str, Any]:
+    """Ace's own command line, a process for this one EPUB."""
+    command = [str(ACE_CLI), "--lang", "en", "--outdir", str(outdir), "--force", str(epub)]
+    try:
+        done = subprocess.run(command, cwd=scratch, env=_environment(scratch), capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise AceError(f"Ace did not finish within {timeout:.0f} s") from error
+    except OSError as error:
+        raise AceError(f"cannot start Ace: {error}") from error
+    if done.returncode != 0 or not (outdir / "report.json").is_file():
+        raise AceError(f"Ace exited with status {done.returncode} and no report:\n"
+                       f"{_tail(done.stdout + done.stderr)}")
+    return _read_report(outdir)
+
+
+class _AceRuns:
+    """Ace for every EPUB of this process: scripts/ace-service.js, started at
+    the first EPUB and ended at exit; Ace's command line if it cannot start.
+    No thread reads its answers (a test run's builds fork only a process of one thread)."""
+
+    def __init__(self) -> None:
+        self._scratch: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pending = b""
+        self._count = 0
+        self._owner = os.getpid()  # a forked child must not end the service
+        self.without_service: str | None = None  # why each EPUB gets its own Ace
+        atexit.register(self.close)
+
+    def report(self, epub: Path, timeout: float) -> dict[str, Any]:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="ace-"))
+        self._count += 1
+        outdir = self._scratch / f"report-{self._count}"
         try:
-            done = subprocess.run(command, cwd=scratch, env=_environment(scratch), capture_output=True,
-                                  text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as error:
-            raise AceError(f"Ace did not finish within {timeout:.0f} s") from error
-        except OSError as error:
-            raise AceError(f"cannot start Ace: {error}") from error
-        report = outdir / "report.json"
-        if done.returncode != 0 or not report.is_file():
-            log = ANSI.sub("", (done.stdout + done.stderr).strip())
-            tail = "\n".join(log.splitlines()[-15:])
-            raise AceError(f"Ace exited with status {done.returncode} and no report:\n{tail}")
+            if self.without_service is None and self._started():
+                return self._ask(epub, outdir, timeout)
+            return _run_ace_cli(epub, self._scratch, outdir, timeout)
+        finally:
+            shutil.rmtree(outdir, ignore_errors=True)
+
+    def _started(self) -> bool:
+        """Whether the service is up, started now if need be."""
+        assert self._scratch is not None
+        if self._process is not None and self._process.poll() is None:
+            return True
+        node = shutil.which("node")
+        if node is None:
+            self.without_service = "node is not on PATH"
+            return False
+        with (self._scratch / "service.log").open("wb") as log:
+            self._process = subprocess.Popen([node, str(SERVICE), str(PREFIX)], cwd=self._scratch,
+                                             env=_environment(self._scratch), stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=log)
+        self._pending = b""
+        if self._answer(60.0) != {"ready": True}:
+            self.without_service = f"the Ace service did not start: {self._log()}"
+            self._end(wait=0)
+            return False
+        return True
+
+    def _ask(self, epub: Path, outdir: Path, timeout: float) -> dict[str, Any]:
+        assert self._process is not None and self._process.stdin is not None
         try:
-            data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise AceError(f"unreadable Ace report: {error}") from error
-        return data
+            self._process.stdin.write(json.dumps({"epub": str(epub), "outdir": str(outdir)}).encode() + b"\n")
+            self._process.stdin.flush()
+        except OSError:
+            pass  # it ended: the answer says so
+        answer = self._answer(timeout)
+        if answer is None:
+            raise AceError(f"the Ace service ended:\n{self._log()}")
+        if "error" in answer or not (outdir / "report.json").is_file():
+            raise AceError(f"Ace failed and wrote no report: {answer.get('error', '')}\n{self._log()}")
+        return _read_report(outdir)
+
+    def _answer(self, timeout: float) -> dict[str, Any] | None:
+        """The service's next answer line; None if it ended first."""
+        assert self._process is not None and self._process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._end(wait=0)
+                raise AceError(f"Ace did not finish within {timeout:.0f} s")
+            if select.select([self._process.stdout], [], [], left)[0]:
+                chunk = os.read(self._process.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        try:
+            answer: dict[str, Any] = json.loads(line)
+        except ValueError:
+            return {"error": f"not an answer: {line.decode(errors='replace').strip()}"}
+        return answer
+
+    def _log(self) -> str:
+        if self._scratch is None:
+            return ""
+        try:
+            return _tail((self._scratch / "service.log").read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return ""
+
+    def _end(self, wait: float) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if wait == 0:
+            process.send_signal(signal.SIGINT)  # Puppeteer kills Chromium, then Node exits
+        elif process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # the end of the requests: it closes Chromium and exits
+        try:
+            process.wait(timeout=wait or 10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+    def close(self) -> None:
+        if os.getpid() != self._owner:
+            return
+        self._end(wait=20)
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+
+_RUNS = _AceRuns()
 
 
 def violations(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -150,17 +291,23 @@ def _print_report(report: dict[str, Any], found: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or args[0] in ("-h", "--help"):
+    if not args or any(arg in ("-h", "--help") for arg in args):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    try:
-        report = run_ace_report(Path(args[0]))
-    except AceError as error:
-        print(f"ace: cannot run Ace: {error}", file=sys.stderr)
-        return 2
-    found = violations(report)
-    _print_report(report, found)
-    return 1 if found else 0
+    status = 0
+    for name in args:
+        if len(args) > 1:
+            print(f"ace: {name}")
+        try:
+            report = run_ace_report(Path(name))
+        except AceError as error:
+            print(f"ace: cannot run Ace: {error}", file=sys.stderr)
+            status = 2
+            continue
+        found = violations(report)
+        _print_report(report, found)
+        status = max(status, 1 if found else 0)
+    return status
 
 
 if __name__ == "__main__":

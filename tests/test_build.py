@@ -41,7 +41,7 @@ def test_real_book_is_named_for_its_title(real_book: tuple[Path, BuildResult]) -
 def test_epubcheck_reports_nothing(name: str, request: pytest.FixtureRequest) -> None:
     epub, _ = outputs(request.getfixturevalue(name)[1])
     messages = epubcheck(epub)
-    assert messages == [], "\n".join(f"{m['severity']} {m['ID']}: {m['message']}" for m in messages)
+    assert messages == [], "\n".join(f"{name}: {m['severity']} {m['ID']}: {m['message']}" for m in messages)
 
 
 @pytest.mark.parametrize("name", BOOKS)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
 
 from builder.pipeline import BuildResult
 from tests.conftest import REPO
-from tests.helpers import OPF_NS, XHTML_NS, opf, require, spine_documents
+from tests.helpers import OPF_NS, XHTML_NS, ace_checker, opf, spine_documents
 
 BOOKS = ["real_book", "small_book"]
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -24,21 +22,12 @@ def _epub(result: BuildResult) -> Path:
     return next(f for f in result.files if f.suffix == ".epub")
 
 
-def _ace() -> Any:
-    spec = importlib.util.spec_from_file_location("ace", REPO / "scripts" / "ace.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    require(module.ACE_CLI.exists() and module.BROWSER.exists(),
-            "DAISY Ace (make test runs scripts/setup-ace.sh)")
-    return module
-
-
 @pytest.mark.parametrize("name", [*BOOKS, "tech_book"])
 def test_ace_reports_no_violation(name: str, request: pytest.FixtureRequest) -> None:
-    ace = _ace()
+    ace = ace_checker()
     found = ace.run_ace(_epub(request.getfixturevalue(name)[1]))
-    assert found == [], "\n".join(f"{v['impact']} {v['rule']} {v['file']}: {v['message']}" for v in found)
+    assert found == [], "\n".join(f"{name}: {v['impact']} {v['rule']} {v['file']}: {v['message']}"
+                                   for v in found)
 
 
 def test_accessibility_metadata(real_book: tuple[Path, BuildResult]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from builder.config import load_config
 from builder.errors import BuilderError
 from builder.importer import ImportReport, import_book
-from builder.pipeline import build
+from builder.pipeline import BuildResult, build
 from tests.helpers import write_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -34,6 +35,23 @@ def toc(tmp_path_factory: pytest.TempPathFactory) -> ImportReport:
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> ImportReport:
     return _import(tmp_path_factory, "import-plain")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], BuildResult]:
+    """Each fixture folder imported and built once, the first time a test asks for
+    it: the mdbook in both editions (a test reads its PDF), the others as EPUBs."""
+    books: dict[str, BuildResult] = {}
+
+    def book(name: str) -> BuildResult:
+        if name not in books:
+            folder = tmp_path_factory.mktemp(f"built-{name}")
+            report = import_book(FIXTURES / name, folder / "book")
+            formats = ["epub", "pdf"] if name == "import-mdbook" else ["epub"]
+            books[name] = build(report.book_dir, folder / "dist", formats)
+        return books[name]
+
+    return book
 
 
 def _names(report: ImportReport) -> list[str]:
@@ -272,9 +290,8 @@ def test_an_empty_destination_folder_is_fine(tmp_path: Path) -> None:
 # --- end to end ----------------------------------------------------------------------------------
 
 
-def test_the_imported_mdbook_builds_an_epub_and_a_pdf(tmp_path: Path) -> None:
-    report = import_book(FIXTURES / "import-mdbook", tmp_path / "book")
-    result = build(report.book_dir, tmp_path / "dist")
+def test_the_imported_mdbook_builds_an_epub_and_a_pdf(built: Callable[[str], BuildResult]) -> None:
+    result = built("import-mdbook")
     assert sorted(path.suffix for path in result.files) == [".epub", ".pdf"]
     pdf = next(path for path in result.files if path.suffix == ".pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -287,14 +304,17 @@ def test_the_imported_mdbook_builds_an_epub_and_a_pdf(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fixture", ["import-mdbook", "import-toc", "import-plain"])
-def test_every_imported_book_passes_epubcheck_and_ace(tmp_path: Path, fixture: str) -> None:
-    from tests.helpers import epubcheck
-    from tests.test_epub_quality import _ace
+def test_every_imported_book_passes_epubcheck_and_ace(built: Callable[[str], BuildResult],
+                                                      fixture: str) -> None:
+    from tests.helpers import ace_checker, epubcheck
 
-    report = import_book(FIXTURES / fixture, tmp_path / "book")
-    epub = next(p for p in build(report.book_dir, tmp_path / "dist", ["epub"]).files)
-    assert epubcheck(epub) == []
-    assert _ace().run_ace(epub) == []
+    epub = next(p for p in built(fixture).files if p.suffix == ".epub")
+    messages = epubcheck(epub)
+    assert messages == [], "\n".join(f"{fixture}: {m['severity']} {m['ID']}: {m['message']}"
+                                      for m in messages)
+    found = ace_checker().run_ace(epub)
+    assert found == [], "\n".join(f"{fixture}: {v['impact']} {v['rule']} {v['file']}: {v['message']}"
+                                   for v in found)
 
 
 def test_reference_links_and_html_links_are_rewritten_too(tmp_path: Path) -> None:
