@@ -32,3 +32,19 @@ def tech_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResu
 @pytest.fixture(scope="session")
 def small_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     return _build_copy(FIXTURES / "small-book", tmp_path_factory.mktemp("small"))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Start the hostile books' run in the background when its tests are collected."""
+    if any(item.nodeid.startswith("tests/test_hostile.py::test_a_hostile_book")
+           or "outcomes" in getattr(item, "fixturenames", ()) for item in items):
+        from tests.test_hostile import HostileRun
+
+        config.hostile_run = HostileRun()  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = getattr(config, "hostile_run", None)
+    if run is not None:
+        run.close()
