@@ -88,13 +88,6 @@ def test_every_probe_failed_gives_the_same_book_with_weasyprint_as_shipped(
     assert list((tmp_path / "shipped").glob("*.epub")), "the EPUB is still made"
 
 
-def test_every_speed_up_is_on_with_the_libraries_pinned(tmp_path: Path) -> None:
-    book = copy_book(FIXTURES / "small-book", tmp_path / "book")
-    ours = _build(book, tmp_path / "ours", None)
-    assert not any(line.startswith("note") for line in ours["said"]), ours["said"]
-    assert not any(ours[key] for key in ours if key.endswith("_shipped")), ours
-
-
 def test_a_reshaped_private_name_turns_off_only_its_own_part(tmp_path: Path) -> None:
     """As if a newer pydyf made page_references something other than a property."""
     prelude = ("import functools, pydyf\n"
@@ -104,6 +97,7 @@ def test_a_reshaped_private_name_turns_off_only_its_own_part(tmp_path: Path) -> 
     book = copy_book(FIXTURES / "small-book", tmp_path / "book")
     report = _build(book, tmp_path / "out", None, prelude)
     notes = [line for line in report["said"] if line.startswith("note")]
+    # one note: every other probe holds with the libraries as pinned
     assert len(notes) == 1 and "page references off" in notes[0], notes
     assert not report["zlib_shipped"], "the other speed-ups stay on"
     assert PdfReader(next((tmp_path / "out").glob("*.pdf"))).pages
