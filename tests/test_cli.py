@@ -95,7 +95,7 @@ def test_a_failed_build_keeps_the_good_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["a-small-test-book.epub"]
 
 
-def test_a_book_named_by_a_relative_path_builds_from_any_folder(tmp_path: Path) -> None:
+def test_a_book_named_by_a_relative_path_is_read_from_any_folder(tmp_path: Path) -> None:
     book = shutil.copytree(FIXTURES / "tech-book", tmp_path / "shelf" / "tech")
     for cwd, name in ((tmp_path, "shelf/tech"), (tmp_path / "shelf", "tech"), (book, ".")):
         checked = subprocess.run([sys.executable, "-m", "builder", "check", name], cwd=cwd,
