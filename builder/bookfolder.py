@@ -19,12 +19,15 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MAX_TEXT_BYTES = 8_000_000  # a chapter, book.toml, a style sheet: a long novel is about 1 MB
-MAX_IMAGE_BYTES = 20_000_000  # reading systems choke on larger images
-MAX_FONT_BYTES = 20_000_000
+MAX_IMAGE_BYTES = 20_000_000  # reading systems choke on larger images (and fonts are read so too)
 
 
 class Refused(Exception):
     """A read the book folder's door does not allow; the message says why."""
+
+
+class TooLarge(Refused):
+    """A file over the limit for its kind."""
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,14 @@ class BookFolder:
                 raise Refused("not a regular file (a FIFO, a device, a socket or a folder); "
                               "only ordinary files are read")
             if info.st_size > limit:
-                raise Refused(f"the file is {info.st_size:,} bytes; the limit is {limit:,}")
+                raise TooLarge(f"the file is {info.st_size:,} bytes; the limit is {limit:,}")
             os.set_blocking(handle, True)
             with os.fdopen(handle, "rb", closefd=False) as stream:
                 data = stream.read(limit + 1)
         finally:
             os.close(handle)
         if len(data) > limit:
-            raise Refused(f"the file grew past the limit of {limit:,} bytes while it was read")
+            raise TooLarge(f"the file grew past the limit of {limit:,} bytes while it was read")
         return data
 
     def glob(self, pattern: str) -> Iterator[Path]:

@@ -345,10 +345,10 @@ def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | st
         except Refused as exc:
             problems.add("chapters", f"{entry!r}: {exc}")
             continue
-        if os.path.lexists(path) and not folder.is_file(path):
-            problems.add("chapters", f"{entry!r} is not a regular file (a folder, a FIFO or a device)")
-        elif not folder.is_file(path):
-            problems.add("chapters", f"{entry!r} is listed but there is no such file")
+        if not folder.is_file(path):
+            why = "is not a regular file (a folder, a FIFO or a device)" if os.path.lexists(path) \
+                else "is listed but there is no such file"
+            problems.add("chapters", f"{entry!r} {why}")
         files.append(path)
     if not chapters:
         problems.add("chapters", "the list is empty; name at least one chapter file")

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from builder.bookfolder import MAX_IMAGE_BYTES, BookFolder, Refused
+from builder.bookfolder import MAX_IMAGE_BYTES, BookFolder, Refused, TooLarge
 from builder.checks import locate
 from builder.config import slugify
 from builder.errors import Location, Problems
@@ -122,12 +122,16 @@ def _resolve(chapter: Path, book_root: Path, src: str) -> Path | None:
 def _load(path: Path, src: str, where: Location, problems: Problems, book_root: Path) -> BookImage | None:
     try:
         data = BookFolder.at(book_root).read_bytes(path, MAX_IMAGE_BYTES)
-    except Refused as exc:
+    except TooLarge as exc:
         problems.error(f"image {src!r} is too large: {exc}; make it smaller (reading systems choke "
-                       "on larger images)" if "limit" in str(exc) else f"image {src!r}: {exc}", where)
+                       "on larger images)", where)
         return None
+    except Refused as exc:
+        problems.error(f"image {src!r}: {exc}", where)
+        return None
+    svg = _svg_root(data)
     try:
-        kind = _identify(data)
+        kind = _identify(data, svg)
     except ValueError as exc:
         problems.error(f"image {src!r}: {exc}", where)
         return None
@@ -136,7 +140,7 @@ def _load(path: Path, src: str, where: Location, problems: Problems, book_root: 
                        where)
         return None
     media_type, width, height = kind
-    active = svg_active_content(data) if media_type == "image/svg+xml" else None
+    active = svg_active_content(svg) if svg is not None else None
     if active:
         problems.error(f"image {src!r} holds {active}; a book carries no active content: remove it "
                        "from the SVG", where)
@@ -150,17 +154,25 @@ def _load(path: Path, src: str, where: Location, problems: Problems, book_root: 
     return BookImage(path, f"images/{name}", media_type, data, width, height)
 
 
-def _identify(data: bytes) -> tuple[str, int, int] | None:
+def _svg_root(data: bytes) -> etree._Element | None:
+    """The parsed SVG, when the bytes are one (parsed once, for its size and its content)."""
+    head = data[:1024].lstrip()
+    if not (head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head):
+        return None
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    return root if etree.QName(root).localname == "svg" else None
+
+
+def _identify(data: bytes, svg: etree._Element | None) -> tuple[str, int, int] | None:
     """(media type, width, height), or None when the bytes are no image we carry."""
     head = data[:1024].lstrip()
     if head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head:
-        try:
-            root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError:
+        if svg is None:
             return None
-        if etree.QName(root).localname != "svg":
-            return None
-        width, height = _svg_length(root.get("width")), _svg_length(root.get("height"))
+        width, height = _svg_length(svg.get("width")), _svg_length(svg.get("height"))
         if width < 0 or height < 0:
             raise ValueError(f"its width or height is not a size a page can hold (at most "
                              f"{MAX_SVG_LENGTH:,} px)")
@@ -185,13 +197,9 @@ def _svg_length(value: str | None) -> int:
     return int(number) if math.isfinite(number) and 0 <= number <= MAX_SVG_LENGTH else -1
 
 
-def svg_active_content(data: bytes) -> str | None:
-    """What in an SVG file would run (a script, an event handler, a script URL), or None."""
-    try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None
-    for element in root.iter():
+def svg_active_content(svg: etree._Element) -> str | None:
+    """What in an SVG would run (a script, an event handler, a script URL), or None."""
+    for element in svg.iter():
         if not isinstance(element.tag, str):
             continue
         if etree.QName(element).localname.lower() in ("script", "foreignobject", "iframe", "handler"):

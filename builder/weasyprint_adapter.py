@@ -191,8 +191,7 @@ def install_pdf_speed_ups() -> None:
     import pydyf
 
     if _PYDYF_AS_SHIPPED:
-        return
-    _PYDYF_AS_SHIPPED[pydyf, "installed"] = True
+        return  # installed (where every probe failed, the probes simply run again: same notes)
     if _passes(PAGE_REFERENCES, lambda: _page_references_hold(pydyf)):
         _replace(pydyf.PDF, "page_references", property(_cached_page_references))
     if _passes(SERIALISED_ONCE, lambda: _serialised_once_holds(pydyf)):
@@ -214,10 +213,9 @@ def _replace(owner: Any, name: str, value: Any) -> None:
 @contextmanager
 def pydyf_as_shipped() -> Iterator[None]:
     """pydyf without the speed-ups for the length of the block (for the tests that compare)."""
-    replaced = [key for key in _PYDYF_AS_SHIPPED if key[1] != "installed"]
-    ours = {key: vars(key[0])[key[1]] for key in replaced}
-    for key in replaced:
-        setattr(key[0], key[1], _PYDYF_AS_SHIPPED[key])
+    ours = {key: vars(key[0])[key[1]] for key in _PYDYF_AS_SHIPPED}
+    for (owner, name), shipped in _PYDYF_AS_SHIPPED.items():
+        setattr(owner, name, shipped)
     try:
         yield
     finally:

@@ -222,13 +222,9 @@ def cache_key(*parts: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def page_map_to_json(page_map: PageMap) -> str:
-    return json.dumps(asdict(page_map), ensure_ascii=False, sort_keys=True)
-
-
-def page_map_from_json(text: str) -> PageMap:
-    data = json.loads(text)
-    return PageMap(data["page_count"], tuple(PageStart(**start) for start in data["starts"]))
+def _page_map(content: Any) -> PageMap:
+    """A PageMap from what store_page_map wrote (``asdict`` of one)."""
+    return PageMap(content["page_count"], tuple(PageStart(**start) for start in content["starts"]))
 
 
 def load_page_map(book_root: Path, key: str, notes: list[str]) -> PageMap | None:
@@ -237,7 +233,7 @@ def load_page_map(book_root: Path, key: str, notes: list[str]) -> PageMap | None
         return None
     try:
         content = read_entry(folder / f"pagemap-{key}.json", key)
-        return None if content is None else page_map_from_json(json.dumps(content))
+        return None if content is None else _page_map(content)
     except (_Untrusted, KeyError, TypeError) as exc:
         notes.append(f"cached page map ignored ({exc or 'malformed'}); laid out again")
         return None
