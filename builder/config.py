@@ -78,6 +78,8 @@ SCHEMA: dict[str, Key] = {
     "toc_depth": Key(int, False, "heading levels in the EPUB nav and PDF bookmarks: 1 (chapters) to 3"),
     "print_toc_depth": Key(int, False, "heading levels in the printed contents: 1 (chapters, default) or 2"),
     "notes": Key(str, False, "EPUB footnotes as \"popup\" notes (default) or chapter \"endnotes\""),
+    "base_url": Key(str, False, "the web address the chapters folder was published at, e.g. "
+                    "\"https://example.org/book/\": a link to a local file that is not a chapter goes there"),
     "print": Key(dict, False, "a table of print options: trim, print_job, pdf_variant, link_urls"),
 }
 PRINT_SCHEMA: dict[str, Key] = {
@@ -314,12 +316,16 @@ def _checked_structure(
     titles = data.get("chapter_titles", {})
     if not all(isinstance(v, str) and v.strip() for v in titles.values()):
         problems.add("chapter_titles", "each entry must be a file name = \"a title\"")
+    base_url = data.get("base_url", "").strip()
+    if base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", base_url):
+        problems.add("base_url", f"{base_url!r} is not a web address; write it as \"https://example.org/book/\"")
     return Structure(
         chapter_level=data.get("chapter_level", 1),
         toc_depth=data.get("toc_depth", 1),
         print_toc_depth=data.get("print_toc_depth", 1),
         notes=data.get("notes", "popup"),
         chapter_titles=tuple(sorted((str(k), str(v).strip()) for k, v in titles.items())),
+        base_url=base_url if not base_url or base_url.endswith("/") else base_url + "/",
     )
 
 

@@ -37,6 +37,7 @@ class Structure:
     print_toc_depth: int = 1  # heading levels in the printed contents
     notes: str = "popup"  # EPUB footnotes: popup (aside) or endnotes (a list at the chapter's end)
     chapter_titles: tuple[tuple[str, str], ...] = ()  # (file name, title) overrides
+    base_url: str = ""  # where the chapters folder is on the web: links to other local files go there
 
 
 @dataclass(frozen=True)

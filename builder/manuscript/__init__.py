@@ -16,7 +16,7 @@ from pathlib import Path
 
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import read_cover
-from builder.manuscript.chapter import chapter_source, check_unique_titles, draft_chapter
+from builder.manuscript.chapter import chapter_slugs, chapter_source, check_unique_titles, draft_chapter
 from builder.manuscript.convert import conversion_settings, new_markdown
 from builder.manuscript.data import read_author_table, read_errata, read_styles, titled_errata
 from builder.manuscript.files import warn_unlisted_chapters
@@ -42,16 +42,18 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     with contextlib.suppress(RecursionError):  # each chapter then says it for itself
         conversions.convert_ahead([source.text for source in sources if source.text is not None])
     drafts = []
+    slugs = chapter_slugs(meta.chapter_files)
     for source in sources:
         problems.items.extend(source.problems.items)  # in chapter order, as they were found
         if source.text is not None and (draft := draft_chapter(
-                conversions, source.number, source.path, source.text, meta, problems, images)):
+                conversions, source.number, source.path, source.text, meta, slugs[source.path], problems,
+                images)):
             drafts.append(draft)
     conversions.prune()
     for note in conversions.notes:
         problems.warning(note, Location(meta.root / CACHE_DIR))
     warn_unlisted_chapters(meta, problems)
-    resolve_links(drafts, problems)
+    resolve_links(drafts, problems, meta.root, meta.structure.base_url)
     chapters = tuple(draft.finish(problems) for draft in drafts)
     check_unique_titles(chapters, problems)
     author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE, problems, meta.root)

@@ -8,6 +8,7 @@ book-wide, a frozen Chapter of well-formed XHTML parts.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from builder.config import slugify
 from builder.errors import Location, Problems
 from builder.images import collect_images
 from builder.manuscript.files import read_text
-from builder.manuscript.links import prefix_ids
-from builder.manuscript.parts import body_parts, extract_notes, inner_xml, without_links
+from builder.manuscript.links import add_heading_anchors, prefix_ids
+from builder.manuscript.parts import NoteDraft, body_parts, extract_notes, inner_xml, without_links
 from builder.manuscript.tree import (
     chapter_heading,
     drop_comments,
@@ -29,12 +30,12 @@ from builder.manuscript.tree import (
     mark_link_urls,
     mark_section_breaks,
     mark_tasks,
+    valid_web_links,
 )
 from builder.model import (
     BookImage,
     BookMeta,
     Chapter,
-    Note,
     Section,
 )
 from builder.speed.cache import MarkdownCache
@@ -52,9 +53,12 @@ class ChapterDraft:
     heading: etree._Element
     root: etree._Element
     local_ids: dict[str, str]  # the author's id -> the book-wide id
-    notes: tuple[Note, ...]
+    notes: tuple[NoteDraft, ...]
 
     def finish(self, problems: Problems) -> Chapter:
+        mark_link_urls(self.root)
+        for element in [self.heading, *(note.item for note in self.notes)]:
+            valid_web_links(element)
         chapter = Chapter(
             number=self.number,
             source=self.path,
@@ -63,7 +67,7 @@ class ChapterDraft:
             title_toc_html=inner_xml(without_links(self.heading)),
             title_text=" ".join(str(self.heading.xpath("string()")).split()),
             body=tuple(body_parts(self.root, self.path, self.text, problems)),
-            notes=self.notes,
+            notes=tuple(note.freeze() for note in self.notes),
             sections=tuple(
                 Section(int(h.tag[1]), h.get("id") or "", " ".join(str(h.xpath("string()")).split()))
                 for h in self.root.iter("h2", "h3") if h.get("id")
@@ -111,8 +115,24 @@ def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
     return ChapterSource(number, path, text, problems)
 
 
+def chapter_slugs(paths: tuple[Path, ...]) -> dict[Path, str]:
+    """Each chapter's slug, from its file name; from its folder too where names repeat (mdBook's
+    `part/README.md`), numbered where even that does not tell them apart."""
+    slugs: dict[Path, str] = {}
+    stems = [path.stem for path in paths]
+    for path in paths:
+        name = path.stem if stems.count(path.stem) == 1 else f"{path.parent.name}-{path.stem}"
+        slug = base = "ch-" + slugify(name)
+        for number in itertools.count(2):
+            if slug not in slugs.values():
+                break
+            slug = f"{base}-{number}"
+        slugs[path] = slug
+    return slugs
+
+
 def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str, meta: BookMeta,
-                   problems: Problems, images: dict[Path, BookImage]) -> ChapterDraft | None:
+                  slug: str, problems: Problems, images: dict[Path, BookImage]) -> ChapterDraft | None:
     try:
         html, raw_blocks = conversions.convert(text)
     except RecursionError:  # what check_bounds did not see nests deeper than the converter goes
@@ -139,15 +159,14 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
     drop_empty_spans(root)
     make_figures(root)
     mark_section_breaks(root)
-    slug = "ch-" + slugify(path.stem)
     local_ids = prefix_ids(root, slug)
+    add_heading_anchors(local_ids, heading, root, slug)
     notes = extract_notes(root, local_ids)
     for note in notes:
         if not note.backlink:
             label = note.id.split("--fn-")[-1]
             problems.warning(f"footnote {label!r} is defined but never referenced; it is left out",
                              checks.locate(path, text, f"[^{label}]:"))
-    mark_link_urls(root)
     return ChapterDraft(number, path, text, slug, heading, root, local_ids,
                   tuple(note for note in notes if note.backlink))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -41,7 +42,28 @@ def _mark_part(element: etree._Element, kind: str, ref: str = "", anchor: str = 
     parent.replace(element, marker)
 
 
-def extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Note, ...]:
+@dataclass(frozen=True)
+class NoteDraft:
+    """A footnote taken out of the flow, still a tree: its links are resolved
+    book-wide before it is frozen into a Note."""
+
+    id: str
+    number: int
+    backlink: str  # the id of its first call; "" when never called
+    item: etree._Element  # Python-Markdown's <li>, backlinks removed
+
+    def freeze(self) -> Note:
+        paragraphs = [child for child in self.item if child.tag == "p"]
+        return Note(
+            id=self.id,
+            number=self.number,
+            backlink=self.backlink,
+            block_xhtml="".join(etree.tostring(c, encoding="unicode").strip() for c in self.item),
+            inline_xhtml="<br/>".join(inner_xml(p).strip() for p in paragraphs) or inner_xml(self.item),
+        )
+
+
+def extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[NoteDraft, ...]:
     """Take Python-Markdown's footnotes out of the flow: the notes become data,
     each call a part marker, so the template places them per edition (pop-up
     notes in the EPUB, foot-of-page notes in print)."""
@@ -57,18 +79,11 @@ def extract_notes(root: etree._Element, local_ids: dict[str, str]) -> tuple[Note
             calls.setdefault(note_id, sup.get("id") or "")
             _mark_part(sup, "noteref", note_id, sup.get("id") or "")
     notes = []
-    for number, item in enumerate(container.iter("li"), start=1):
+    for number, item in enumerate(container.findall("ol/li"), start=1):
         for backlink in item.findall(".//a[@class='footnote-backref']"):
             checks.remove_element(backlink)
-        paragraphs = [child for child in item if child.tag == "p"]
         note_id = item.get("id") or ""
-        notes.append(Note(
-            id=note_id,
-            number=number,
-            backlink=calls.get(note_id, ""),
-            block_xhtml="".join(etree.tostring(c, encoding="unicode").strip() for c in item),
-            inline_xhtml="<br/>".join(inner_xml(p).strip() for p in paragraphs) or inner_xml(item),
-        ))
+        notes.append(NoteDraft(note_id, number, calls.get(note_id, ""), item))
     checks.remove_element(container)
     return tuple(notes)
 

@@ -138,8 +138,24 @@ def mark_link_urls(root: etree._Element) -> None:
         if re.match(r"^(https?|ftp|mailto):", href) and link.getparent() is not None:
             # A manuscript's URL may hold spaces, quotes or non-ASCII letters: percent-encode
             # what a URL cannot carry, so EPUB readers and checkers accept it.
-            href = quote(href.strip(), safe=URL_SAFE)
+            href = web_address(href)
             link.set("href", href)
             marker = etree.Element(PART, kind="link-url", ref=href, anchor="")
             link.addnext(marker)
             marker.tail, link.tail = link.tail, None
+
+
+def valid_web_links(element: etree._Element) -> None:
+    """Web links made valid URLs, where no part marker can go (a title, a note)."""
+    for link in element.iter("a"):
+        href = link.get("href") or ""
+        if re.match(r"^(https?|ftp|mailto):", href):
+            link.set("href", web_address(href))
+
+
+def web_address(href: str) -> str:
+    """A manuscript's URL may hold spaces, quotes, non-ASCII letters, a stray % or a second #:
+    percent-encode what a URL cannot carry, so EPUB readers and checkers accept it."""
+    href = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", quote(href.strip(), safe=URL_SAFE))
+    address, mark, fragment = href.partition("#")
+    return address + mark + fragment.replace("#", "%23")
