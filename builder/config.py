@@ -25,7 +25,7 @@ from typing import Any
 
 from builder.bookfolder import BookFolder, Refused
 from builder.errors import ConfigError, Location, Problems
-from builder.model import PDF_VARIANTS, BookMeta, PrintOptions, Structure
+from builder.model import PDF_VARIANTS, BookMeta, Part, PrintOptions, Structure
 
 CONFIG_NAME = Path("book") / "book.toml"
 DEFAULT_CHAPTERS = "chapters/*.md"
@@ -72,7 +72,8 @@ SCHEMA: dict[str, Key] = {
     "edition": Key(str, False, "the edition, e.g. \"First edition\""),
     "description": Key(str, False, "a one-paragraph description"),
     "subjects": Key(list, False, "a list of subject keywords"),
-    "chapters": Key((list, str), False, "a list of chapter files, or a glob such as \"chapters/*.md\""),
+    "chapters": Key((list, str), False, "a list of chapter files (and parts: { part = \"Title\", "
+                    "chapters = [files] }), or a glob such as \"chapters/*.md\""),
     "chapter_level": Key(int, False, "the heading level that starts a chapter: 1 (#, default) or 2 (##)"),
     "chapter_titles": Key(dict, False, "a table: chapter file name = the title to use instead"),
     "toc_depth": Key(int, False, "heading levels in the EPUB nav and PDF bookmarks: 1 (chapters) to 3"),
@@ -139,10 +140,38 @@ class _Problems(Problems):
     def __init__(self, path: Path, text: str) -> None:
         super().__init__()
         self.path = path
+        self.text = text
         self.lines = text.splitlines()
 
     def add(self, key: str, message: str) -> None:
         self.error(f"{key}: {message}", self.locate(key))
+
+    def at(self, key: str, message: str, where: Location) -> None:
+        """A problem of *key* found at a place inside its value."""
+        self.error(f"{key}: {message}", where)
+
+    def location(self, offset: int | None) -> Location:
+        """The line and column of *offset* into the text (None: the file alone)."""
+        if offset is None:
+            return Location(self.path)
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return Location(self.path, self.text.count("\n", 0, offset) + 1, offset - line_start + 1)
+
+    def item_offsets(self, key: str) -> list[int]:
+        """Where each item of the top-level array *key* begins in the text."""
+        found = self.locate(key)
+        if found.line is None:
+            return []
+        start = sum(len(line) + 1 for line in self.lines[:found.line - 1])
+        return _array_items(self.text, self.text.index("=", start) + 1)
+
+    def find_string(self, value: str, offset: int | None) -> int | None:
+        """Where *value* is first written as a TOML string at or after *offset*
+        (None where it is written with escapes, or *offset* is None)."""
+        if offset is None:
+            return None
+        found = [at for quote in ('"', "'") if (at := self.text.find(quote + value + quote, offset)) >= 0]
+        return min(found) if found else offset
 
     def locate(self, key: str) -> Location:
         name = key.rsplit(".", 1)[-1]
@@ -151,6 +180,51 @@ class _Problems(Problems):
             if pattern.match(line):
                 return Location(self.path, number, line.index(name) + 1)
         return Location(self.path)
+
+
+def _array_items(text: str, start: int) -> list[int]:
+    """Where each item of the TOML array that opens at or after *start* begins: a
+    small scan that steps over strings and comments, enough to point at an entry."""
+    items: list[int] = []
+    depth = 0
+    expecting = False  # after the array's `[` or a `,` at its own level
+    at = start
+    while at < len(text):
+        char = text[at]
+        if char == "#":
+            newline = text.find("\n", at)
+            at = len(text) if newline < 0 else newline
+            continue
+        if char.isspace() or (char == "," and depth == 1):
+            expecting = expecting or char == ","
+            at += 1
+            continue
+        if depth == 0 and char != "[":
+            break  # not an array
+        if depth == 1 and expecting and char not in "]}":
+            items.append(at)
+            expecting = False
+        if char in "\"'":
+            at = _string_end(text, at)
+            continue
+        if char in "[{":
+            depth += 1
+            expecting = expecting or depth == 1
+        elif char in "]}":
+            depth -= 1
+            if depth <= 0:
+                break
+        at += 1
+    return items
+
+
+def _string_end(text: str, at: int) -> int:
+    """The offset just after the TOML string that starts at *at*."""
+    quote = text[at] * 3 if text.startswith(text[at] * 3, at) else text[at]
+    at += len(quote)
+    while at < len(text) and not text.startswith(quote, at):
+        at += 2 if text[at] == "\\" and quote[0] == '"' else 1
+    return at + len(quote)
 
 
 def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> BookMeta:
@@ -179,7 +253,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     if variant not in PDF_VARIANTS:
         hint = PRINT_SCHEMA["pdf_variant"].help
         problems.add("print.pdf_variant", f"{variant!r} is not supported; use {hint}")
-    chapter_files = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
+    chapter_files, parts = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
     structure = _checked_structure(problems, data, print_table)
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
@@ -204,6 +278,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
         print=replace(trim, print_job=print_table.get("print_job", False), pdf_variant=variant,
                       link_urls=print_table.get("link_urls", "footnote")),
         structure=structure,
+        parts=parts,
     )
 
 
@@ -329,36 +404,102 @@ def _checked_structure(
     )
 
 
-def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | str) -> tuple[Path, ...]:
+def _chapter_files(problems: _Problems, book_dir: Path,
+                   chapters: list[Any] | str) -> tuple[tuple[Path, ...], tuple[Part, ...]]:
+    """The chapter files in reading order, and the parts grouping them: `chapters`
+    is a glob, or a list whose entries are file names or part tables."""
     folder = BookFolder.at(book_dir)
     if isinstance(chapters, str):
         found = tuple(folder.glob(chapters))
         if not found:
             problems.add("chapters", f"the glob {chapters!r} matches no file in {book_dir}")
-        return found
-    files: list[Path] = []
-    for entry in chapters:
-        if not isinstance(entry, str):
-            problems.add("chapters", f"every entry must be a file name, got {entry!r}")
-            continue
-        path = book_dir / entry
-        if Path(entry).is_absolute() or ".." in Path(entry).parts:
-            problems.add("chapters", f"{entry!r} is not a path inside the book folder; name chapters "
-                                     "relative to it, e.g. \"chapters/01-first.md\"")
-            continue
-        try:
-            folder.locate(path)
-        except Refused as exc:
-            problems.add("chapters", f"{entry!r}: {exc}")
-            continue
-        if not folder.is_file(path):
-            why = "is not a regular file (a folder, a FIFO or a device)" if os.path.lexists(path) \
-                else "is listed but there is no such file"
-            problems.add("chapters", f"{entry!r} {why}")
-        files.append(path)
+        return found, ()
+    listing = _Listing(problems, folder)
+    starts = problems.item_offsets("chapters")
+    parts: list[Part] = []
+    for position, entry in enumerate(chapters):
+        # Where the entry is written; past what the scan found, the key's own line.
+        offset = starts[position] if position < len(starts) else None
+        if isinstance(entry, str):
+            listing.add(entry, offset)
+        elif isinstance(entry, dict):
+            first = len(listing.files)
+            title = _part_table(problems, listing, entry, offset)
+            if title is not None and len(listing.files) > first:
+                parts.append(Part(len(parts) + 1, title, first, len(listing.files) - first))
+        else:
+            problems.at("chapters", "every entry must be a file name or a part, "
+                        f"{PART_EXAMPLE}; got {entry!r}", problems.location(offset))
     if not chapters:
         problems.add("chapters", "the list is empty; name at least one chapter file")
-    return tuple(files)
+    return tuple(listing.files), tuple(parts)
+
+
+PART_EXAMPLE = '{ part = "Part I", chapters = ["chapters/01-first.md"] }'
+
+
+def _part_table(problems: _Problems, listing: _Listing, table: dict[str, Any],
+                offset: int | None) -> str | None:
+    """Check one part table, listing its chapter files; its title, if it has one."""
+    where = problems.location(offset)
+    for key in table:
+        if key not in ("part", "chapters"):
+            problems.at("chapters", f"a part has only `part` (its title) and `chapters` (its files), "
+                        f"not {key!r}: {PART_EXAMPLE}", where)
+    title = table.get("part")
+    if not isinstance(title, str) or not title.strip():
+        problems.at("chapters", "a part needs its title as a non-empty string: "
+                    f"{PART_EXAMPLE}", where)
+        title = None
+    files = table.get("chapters")
+    named = f"the part {title.strip()!r}" if title else "a part"
+    if not isinstance(files, list) or not files:
+        problems.at("chapters", f"{named} needs `chapters`, a non-empty list of chapter files: "
+                    f"{PART_EXAMPLE}", where)
+        files = []
+    for entry in files:
+        if isinstance(entry, dict):
+            problems.at("chapters", f"parts do not nest: {named} lists a part; a part's chapters "
+                        "are file names", where)
+        elif not isinstance(entry, str):
+            problems.at("chapters", f"every chapter of {named} must be a file name, got {entry!r}", where)
+        else:
+            listing.add(entry, problems.find_string(entry, offset))
+    return title.strip() if title else None
+
+
+class _Listing:
+    """The chapter files listed so far, each checked, and where each was named."""
+
+    def __init__(self, problems: _Problems, folder: BookFolder) -> None:
+        self.problems = problems
+        self.folder = folder
+        self.files: list[Path] = []
+        self.seen: dict[Path, Location] = {}
+
+    def add(self, entry: str, offset: int | None) -> None:
+        where = self.problems.location(offset)
+        path = self.folder.root / entry
+        if Path(entry).is_absolute() or ".." in Path(entry).parts:
+            self.problems.at("chapters", f"{entry!r} is not a path inside the book folder; name "
+                             "chapters relative to it, e.g. \"chapters/01-first.md\"", where)
+            return
+        try:
+            resolved = self.folder.locate(path)
+        except Refused as exc:
+            self.problems.at("chapters", f"{entry!r}: {exc}", where)
+            return
+        if resolved in self.seen:
+            first = self.seen[resolved]
+            self.problems.at("chapters", f"{entry!r} is listed twice (also at line {first.line}); "
+                             "a chapter appears once in a book", where)
+            return
+        self.seen[resolved] = where
+        if not self.folder.is_file(path):
+            why = "is not a regular file (a folder, a FIFO or a device)" if os.path.lexists(path) \
+                else "is listed but there is no such file"
+            self.problems.at("chapters", f"{entry!r} {why}", where)
+        self.files.append(path)
 
 
 def _identifier(

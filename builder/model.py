@@ -1,8 +1,8 @@
 """Plain data passed between the build stages.
 
 In: nothing of ours (this module imports only the standard library).
-Out: frozen dataclasses: BookMeta (from config), Chapter and Book (from
-manuscript), Page and RenderedBook (from render). Each stage takes one of these
+Out: frozen dataclasses: BookMeta and its Parts (from config), Chapter and Book
+(from manuscript), Page and RenderedBook (from render). Each stage takes one of these
 and returns the next, so a stage can be tested on its own.
 """
 
@@ -41,6 +41,27 @@ class Structure:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of the book (book.toml: `{ part = "…", chapters = [...] }`): a title
+    page before a run of consecutive chapters. Chapters are counted in
+    BookMeta.chapter_files' order (the same as Book.chapters'), from 0."""
+
+    number: int  # 1, 2, …, in reading order
+    title: str
+    first_chapter: int  # the index of its first chapter in chapter_files
+    chapter_count: int  # at least 1
+
+    @property
+    def slug(self) -> str:
+        """The part page's id and EPUB file stem (chapter slugs start "ch-": no clash)."""
+        return f"part-{self.number}"
+
+    def holds(self, index: int) -> bool:
+        """Whether the chapter at *index* of chapter_files is in this part."""
+        return self.first_chapter <= index < self.first_chapter + self.chapter_count
+
+
+@dataclass(frozen=True)
 class BookMeta:
     """Everything book.toml says, validated."""
 
@@ -61,6 +82,11 @@ class BookMeta:
     slug: str
     print: PrintOptions = field(default_factory=PrintOptions)
     structure: Structure = field(default_factory=Structure)
+    parts: tuple[Part, ...] = ()  # none: the chapters are not grouped
+
+    def part_of(self, index: int) -> Part | None:
+        """The part holding the chapter at *index* of chapter_files, if any."""
+        return next((part for part in self.parts if part.holds(index)), None)
 
 
 @dataclass(frozen=True)
@@ -179,6 +205,14 @@ class BookImage:
 
 
 @dataclass(frozen=True)
+class ContentsGroup:
+    """A part and its chapters, or (part None) a run of chapters outside any part."""
+
+    part: Part | None
+    chapters: tuple[Chapter, ...]
+
+
+@dataclass(frozen=True)
 class Book:
     meta: BookMeta
     chapters: tuple[Chapter, ...]
@@ -193,15 +227,34 @@ class Book:
         return self.cover.href if self.cover else "images/cover.png"
     warnings: tuple[Diagnostic, ...] = ()
 
+    def contents(self) -> tuple[ContentsGroup, ...]:
+        """The chapters in reading order, grouped by part (a book without parts: one group)."""
+        groups: list[ContentsGroup] = []
+        for index, chapter in enumerate(self.chapters):
+            part = self.meta.part_of(index)
+            if groups and groups[-1].part == part:
+                groups[-1] = ContentsGroup(part, (*groups[-1].chapters, chapter))
+            else:
+                groups.append(ContentsGroup(part, (chapter,)))
+        return tuple(groups)
+
+    @property
+    def body_start(self) -> str:
+        """The slug of the page the body opens with, printed page 1: the first
+        part's page if the book opens with a part, else the first chapter."""
+        first = self.meta.part_of(0)
+        return first.slug if first is not None else self.chapters[0].slug
+
 
 @dataclass(frozen=True)
 class Page:
     """One document of the EPUB (one XHTML file); the PDF joins them all."""
 
-    kind: str  # cover, titlepage, copyright, toc, chapter
+    kind: str  # cover, titlepage, copyright, toc, part, chapter
     slug: str
     title: str
     chapter: Chapter | None = None
+    part: Part | None = None  # the part the page opens (kind "part") or is in (a chapter)
 
     @property
     def file_name(self) -> str:
