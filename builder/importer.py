@@ -78,6 +78,7 @@ class ImportReport:
 class _Entry:
     path: Path  # resolved source file
     title: str  # the link text in the order file, "" when ordered by file name
+    part: str = ""  # the title of the part it is in, "" when in none
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def import_book(source: Path, destination: Path) -> ImportReport:
     for entry in plan.entries:
         plan.texts[entry.path] = _rewrite(plan.texts[entry.path], entry.path, plan)
     _report_orphans(plan)
-    book_toml = _book_toml(_metadata(source, plan), [f"chapters/{plan.names[e.path]}" for e in plan.entries])
+    book_toml = _book_toml(_metadata(source, plan), _chapter_list(plan))
     written = _write(destination, plan, book_toml)
     return ImportReport(destination, written, plan.order_source, tuple(plan.notes))
 
@@ -183,14 +184,13 @@ def _natural_key(path: Path) -> tuple[tuple[tuple[int, int | str], ...], ...]:
 
 
 def _order(source: Path) -> _Plan:
-    mdbook_src = _string(_mdbook_table(source, []).get("src")) or "src"
-    summaries = (source / "SUMMARY.md", source / mdbook_src / "SUMMARY.md", source / "src" / "SUMMARY.md")
-    for candidate in (*summaries, source / "toc.md"):
-        if candidate.is_file() and _inside(candidate, source):
-            return _from_order_file(source, candidate)
-    readme = source / "README.md"
-    if readme.is_file() and _is_mostly_links(_decode(_read(readme, source))[0]):
-        return _from_order_file(source, readme)
+    for order_file in _order_files(source):
+        if order_file.name == "Book.txt":
+            return _from_leanpub(source, order_file)
+        if order_file.name != "README.md" or _is_mostly_links(_decode(_read(order_file, source))[0]):
+            plan = _from_order_file(source, order_file)
+            if plan.entries or order_file.name != "README.md":
+                return plan
     plan = _Plan(source, source, [], BY_FILE_NAMES)
     for path in _markdown_files(source):
         if path.stem.lower() in NOT_CHAPTERS and path.parent == source:
@@ -202,34 +202,123 @@ def _order(source: Path) -> _Plan:
     return plan
 
 
+def _order_files(source: Path) -> list[Path]:
+    """The files that may give the chapters' order, best first: mdBook's and GitBook's
+    SUMMARY.md (in the book's source folder), Leanpub's Book.txt, a toc.md, a README.md."""
+    folders = [source]
+    mdbook_src = _string(_mdbook_table(source, []).get("src"))
+    gitbook_root = _gitbook_root(source)
+    folders += [source / name for name in (mdbook_src, gitbook_root, "src", "manuscript") if name]
+    names = ("SUMMARY.md", "Book.txt", "toc.md")
+    found = [folder / name for name in names for folder in folders]
+    found.append(source / "README.md")
+    return [path for path in found if path.is_file() and _inside(path, source)]
+
+
+def _gitbook_root(source: Path) -> str:
+    """GitBook's `root:` (.gitbook.yaml) or `"root":` (book.json): where its SUMMARY.md is."""
+    for name in (".gitbook.yaml", "book.json"):
+        if (source / name).is_file():
+            found = re.search(r"""^\s*"?root"?\s*:\s*["']?\.?/?([^"'\s,]*)""",
+                              _decode(_read(source / name, source))[0], re.MULTILINE)
+            if found and found.group(1):
+                return found.group(1).rstrip("/")
+    return ""
+
+
 def _from_order_file(source: Path, order_file: Path) -> _Plan:
+    """Chapters in the order a SUMMARY.md, toc.md or README.md lists them: links (in lists
+    or not), headings after the first as part titles; a list without links is matched to
+    the files by their headings."""
     plan = _Plan(source, order_file.parent.resolve(), [], order_file.name)
-    name = order_file.name
     text = _decode(_read(order_file, source))[0]
     first_text_line = next((line for line in text.splitlines() if line.strip()), "")
     seen: set[Path] = set()
+    part = ""
     for line in _prose_lines(text):
         heading = _ATX.match(line)
-        if heading and heading.group(1) == "#" and line != first_text_line and not _LIST_ITEM.match(line):
-            plan.notes.append(f"{name}: the part title {(heading.group(2) or '').strip()!r} is left out "
-                              "(a book of chapters has no parts)")
-        for match in re.finditer(r"(?<!!)" + _LINK_TEXT + r"\(\s*<?([^)>\s]*)>?[^)]*\)", line):
-            title, target = match.group(1).strip(), match.group(2)
-            if not target:
-                plan.notes.append(f"{name}: draft chapter {title!r} has no file (empty link); left out")
-                continue
-            path = _local_markdown(target, order_file.parent)
-            if path is None:
-                continue
-            if not _inside(path, source):
-                plan.notes.append(f"{name}: {target!r} is outside the source folder; not followed")
-            elif not path.is_file():
-                plan.notes.append(f"{name}: {title!r} links to {target!r}, which does not exist; left out")
-            elif path.resolve() in seen:
-                plan.notes.append(f"{name}: {target!r} is listed twice; imported once, at its first place")
-            else:
-                seen.add(path.resolve())
-                plan.entries.append(_Entry(path.resolve(), title))
+        if heading and line != first_text_line:
+            part = (heading.group(2) or "").strip()
+            continue
+        if not _LIST_ITEM.match(line) and plan.entries and part and _LINK.search(line):
+            part = ""  # mdBook's suffix chapters: plain links after the last part's list
+        for match in _LINK.finditer(line):
+            _add_listed(plan, order_file, seen, match.group(1).strip(), match.group(2), part)
+    if not plan.entries and not any(_LINK.search(line) for line in _prose_lines(text)):
+        _match_titles(plan, text, seen)
+    return plan
+
+
+_LINK = re.compile(r"(?<!!)" + _LINK_TEXT + r"\(\s*<?([^)>\s]*)>?[^)]*\)")
+
+
+def _add_listed(plan: _Plan, order_file: Path, seen: set[Path], title: str, target: str, part: str) -> None:
+    name = order_file.name
+    if not target:
+        plan.notes.append(f"{name}: draft chapter {title!r} has no file (empty link); left out")
+        return
+    path = _local_markdown(target, order_file.parent)
+    if path is None:
+        return
+    if not _inside(path, plan.source):
+        plan.notes.append(f"{name}: {target!r} is outside the source folder; not followed")
+    elif not path.is_file():
+        plan.notes.append(f"{name}: {title!r} links to {target!r}, which does not exist; left out")
+    elif path.resolve() in seen:
+        if "#" not in target:  # a sub-entry with an anchor is a section of a listed chapter
+            plan.notes.append(f"{name}: {target!r} is listed twice; imported once, at its first place")
+    else:
+        seen.add(path.resolve())
+        plan.entries.append(_Entry(path.resolve(), _plain_title(title), part))
+
+
+def _plain_title(title: str) -> str:
+    """Link text as a title: no code marks or emphasis (the file's own heading keeps them)."""
+    return re.sub(r"[`*_]", "", title).strip()
+
+
+def _match_titles(plan: _Plan, text: str, seen: set[Path]) -> None:
+    """A toc that lists titles without links: each list item or heading is matched to the
+    file whose first heading (or name) says the same."""
+    by_title: dict[str, Path] = {}
+    for path in _markdown_files(plan.source):
+        lines = _decode(_read(path, plan.source))[0].split("\n")
+        for title in (_first_heading(lines), _readable(path.stem)):
+            if title:
+                by_title.setdefault(_title_key(title), path.resolve())
+    part = ""
+    for line in _prose_lines(text)[1:]:
+        heading = _ATX.match(line)
+        item = _LIST_ITEM.match(line)
+        if not (heading or item):
+            continue
+        title = (heading.group(2) or "") if heading else line[item.end():] if item else ""
+        found = by_title.get(_title_key(title))
+        if found is None and heading:
+            part = title.strip()
+        elif found is None:
+            plan.notes.append(f"{plan.order_source}: no file has the title {title.strip()!r}; left out")
+        elif found not in seen:
+            seen.add(found)
+            plan.entries.append(_Entry(found, title.strip(), part))
+
+
+def _title_key(title: str) -> str:
+    return slugify(re.sub(r"^(chapter\s+)?[\divxlc]+[.:)]\s+", "", title.strip(), flags=re.IGNORECASE))
+
+
+def _from_leanpub(source: Path, book_txt: Path) -> _Plan:
+    """Leanpub's Book.txt: one chapter file name a line, relative to its folder."""
+    plan = _Plan(source, book_txt.parent.resolve(), [], "Book.txt")
+    for line in _decode(_read(book_txt, source))[0].splitlines():
+        name = line.strip()
+        if not name or name.startswith("#"):
+            continue
+        path = book_txt.parent / name
+        if not _inside(path, source) or not path.is_file():
+            plan.notes.append(f"Book.txt: {name!r} is not a file in the source folder; left out")
+        elif path.suffix.lower() in (*MARKDOWN_SUFFIXES, ".txt", ".markua"):
+            plan.entries.append(_Entry(path.resolve(), ""))
     return plan
 
 
@@ -582,10 +671,32 @@ def _readme_title(source: Path) -> str:
     return ""
 
 
-def _book_toml(meta: dict[str, Any], chapters: list[str]) -> str:
+def _chapter_list(plan: _Plan) -> list[str | tuple[str, list[str]]]:
+    """book.toml's chapters: file names, and (part title, file names) for the runs in a part."""
+    listed: list[str | tuple[str, list[str]]] = []
+    for entry in plan.entries:
+        name = f"chapters/{plan.names[entry.path]}"
+        if not entry.part:
+            listed.append(name)
+        elif listed and isinstance(listed[-1], tuple) and listed[-1][0] == entry.part:
+            listed[-1][1].append(name)
+        else:
+            listed.append((entry.part, [name]))
+    return listed
+
+
+def _book_toml(meta: dict[str, Any], chapters: list[str | tuple[str, list[str]]]) -> str:
     lines = ["# Made by `builder import`: check the title, authors and language.", ""]
     lines += [f"{key} = {_toml_value(value)}" for key, value in meta.items()]
-    lines += ["chapters = [", *(f"  {_toml_value(name)}," for name in chapters), "]", ""]
+    lines.append("chapters = [")
+    for item in chapters:
+        if isinstance(item, str):
+            lines.append(f"  {_toml_value(item)},")
+        else:
+            lines.append(f"  {{ part = {_toml_value(item[0])}, chapters = [")
+            lines += [f"    {_toml_value(name)}," for name in item[1]]
+            lines.append("  ] },")
+    lines += ["]", ""]
     return "\n".join(lines)
 
 

@@ -223,11 +223,48 @@ def test_missing_images_are_reported(tmp_path: Path) -> None:
 # --- what is left out ----------------------------------------------------------------------------
 
 
-def test_drafts_orphans_and_parts_are_reported(mdbook: ImportReport) -> None:
+def test_drafts_and_orphans_are_reported(mdbook: ImportReport) -> None:
     assert _has(mdbook, "Winter Maintenance", "draft")
     assert _has(mdbook, "src/fog-notes.md", "not in SUMMARY.md, left out")
-    assert _has(mdbook, "Part I: The Light")
     assert not (mdbook.book_dir / "chapters" / "05-fog-notes.md").exists()
+
+
+def test_mdbook_parts_become_book_parts_after_the_prefix_chapters(mdbook: ImportReport) -> None:
+    assert _toml(mdbook)["chapters"] == ["chapters/01-preface.md", {"part": "Part I: The Light", "chapters": [
+        "chapters/02-getting-started.md", "chapters/03-lamp-room.md", "chapters/04-storms.md"]}]
+    assert len(load_config(mdbook.book_dir).parts) == 1
+
+
+def test_suffix_chapters_after_the_parts_are_in_no_part(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "SUMMARY.md": "# Summary\n\n[Intro](intro.md)\n\n# Basics\n\n- [A](a.md)\n    - [A, part two](a.md#two)\n"
+                      "\n## More\n\n* [B](b.md)\n\n---\n\n[Credits](credits.md)\n",
+        "intro.md": "# Intro\n", "a.md": "# A\n\n## Two\n", "b.md": "# B\n", "credits.md": "# Credits\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert _toml(report)["chapters"] == [
+        "chapters/01-intro.md", {"part": "Basics", "chapters": ["chapters/02-a.md"]},
+        {"part": "More", "chapters": ["chapters/03-b.md"]}, "chapters/04-credits.md"]
+    assert not _has(report, "twice")
+
+
+def test_a_toc_of_titles_without_links_is_matched_to_the_files_by_heading(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "toc.md": "# My Book\n\n1. Second Steps\n2. First Steps\n",
+        "one.md": "# First Steps\n", "two.md": "# Second Steps\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert (report.order_source, _names(report)) == ("toc.md", ["01-two.md", "02-one.md"])
+
+
+def test_leanpub_book_txt_gives_the_order(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "manuscript/Book.txt": "zeta.txt\nalpha.md\n", "manuscript/zeta.txt": "# Zeta\n",
+        "manuscript/alpha.md": "# Alpha\n", "manuscript/unused.md": "# Unused\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert (report.order_source, _names(report)) == ("Book.txt", ["01-zeta.md", "02-alpha.md"])
+    assert _has(report, "unused.md", "left out")
 
 
 # --- book.toml -----------------------------------------------------------------------------------
@@ -237,8 +274,8 @@ def test_book_toml_from_mdbook_is_valid_and_complete(mdbook: ImportReport) -> No
     data = _toml(mdbook)
     assert data["title"] == 'The "Lighthouse" Handbook'
     assert data["authors"] == ["Mira Okafor", "Jonas Feld"]
-    assert data["chapters"] == [f"chapters/{name}" for name in _names(mdbook)]
     meta = load_config(mdbook.book_dir)
+    assert [path.name for path in meta.chapter_files] == _names(mdbook)
     assert (meta.title, meta.language) == ('The "Lighthouse" Handbook', "en")
     assert not _has(mdbook, "Unknown")
 
