@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
         "list of links, or file names)")
     importer.add_argument("source", type=Path, metavar="SRC_DIR")
     importer.add_argument("destination", type=Path, metavar="DEST_DIR")
+    importer.add_argument("--base-url", default="", metavar="URL",
+                          help="where the source is published (e.g. https://doc.rust-lang.org/nomicon/): "
+                          "links to files not imported go to their web copies there")
     return top
 
 
@@ -101,13 +104,22 @@ def run() -> NoReturn:
 
 def _import(args: argparse.Namespace, err: TextIO) -> int:
     from builder.importer import import_book
+    from builder.pipeline import check
 
-    report = import_book(args.source, args.destination)
+    report = import_book(args.source, args.destination, args.base_url)
     print(f"{NAME}: {len(report.chapters)} chapters in {report.book_dir}, in the order of "
           f"{report.order_source}", file=err)
     for line in report.unmapped:
         print(f"{NAME}: not mapped: {line}", file=err)
-    print(f"{NAME}: build it with: python -m builder build {report.book_dir}", file=err)
+    errors = [d for d in check(report.book_dir) if d.level == "error"]
+    for diagnostic in errors:
+        print(diagnostic, file=err)
+    if errors:
+        print(f"{NAME}: the book does not build yet: edit what the {len(errors)} error"
+              f"{'s' * (len(errors) != 1)} above name{'s' * (len(errors) == 1)}, then build it with: "
+              f"python -m builder build {report.book_dir}", file=err)
+    else:
+        print(f"{NAME}: it checks clean; build it with: python -m builder build {report.book_dir}", file=err)
     return 0
 
 

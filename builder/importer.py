@@ -22,19 +22,23 @@ file is written.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
+import yaml
 from lxml import html as lxml_html
 
 from builder.bookfolder import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, BookFolder, Refused
 from builder.config import slugify
 from builder.errors import BuilderError, Location
+from builder.manuscript.links import web_anchor
 
 ORDER_FILES = ("SUMMARY.md", "toc.md", "README.md")
 BY_FILE_NAMES = "file names"
@@ -56,7 +60,7 @@ _INLINE_LINK = re.compile(
     r"(!?)" + _LINK_TEXT + r"\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
 )
-_REFERENCE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.MULTILINE)
+_REFERENCE = re.compile(r"^( {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.MULTILINE)
 _HTML_TAG = re.compile(r"<(img|a)\b[^>]*>", re.IGNORECASE)
 _HTML_URL = re.compile(r"(\s(?:src|href)\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s\"'>]+)", re.IGNORECASE)
 _HTML_ALT = re.compile(r"\salt\s*=\s*(\"\s*[^\"\s][^\"]*\"|'\s*[^'\s][^']*'|[^\s\"'>]+)", re.IGNORECASE)
@@ -100,13 +104,15 @@ class _Plan:
     texts: dict[Path, str] = field(default_factory=dict)
     anchors: dict[Path, _Anchors] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # path under chapters/ -> source file
+    base_url: str = ""  # where the source was published: links to files not imported go there
 
     def where(self, path: Path) -> str:
         return path.relative_to(self.source).as_posix()
 
 
-def import_book(source: Path, destination: Path) -> ImportReport:
-    """Make a book folder at *destination* from the Markdown folder *source*."""
+def import_book(source: Path, destination: Path, base_url: str = "") -> ImportReport:
+    """Make a book folder at *destination* from the Markdown folder *source*; links to files
+    it does not import go to *base_url* (where the source is published) when given."""
     source = _checked_source(source)
     _check_destination(destination)
     plan = _order(source)
@@ -117,15 +123,20 @@ def import_book(source: Path, destination: Path) -> ImportReport:
         raise BuilderError(f"no chapter could be imported: {plan.order_source} names no Markdown file "
                            "that exists in the folder", Location(plan.root / plan.order_source))
     _name_chapters(plan)
+    meta = _metadata(source, plan, base_url)
+    plan.base_url = meta.pop("base_url", "")
     for entry in plan.entries:
-        plan.texts[entry.path] = _with_heading(_read_markdown(entry.path, plan), entry, plan)
-    _report_duplicate_titles(plan)
+        plan.texts[entry.path] = _read_markdown(entry.path, plan)
+    _drop_repeated_book_title(plan, meta["title"])
+    for entry in plan.entries:
+        plan.texts[entry.path] = _with_heading(plan.texts[entry.path], entry, plan)
+    _unique_titles(plan)
     for entry in plan.entries:
         plan.anchors[entry.path] = _anchors(plan.texts[entry.path])
     for entry in plan.entries:
         plan.texts[entry.path] = _rewrite(plan.texts[entry.path], entry.path, plan)
     _report_orphans(plan)
-    book_toml = _book_toml(_metadata(source, plan), _chapter_list(plan))
+    book_toml = _book_toml(meta, _chapter_list(plan))
     written = _write(destination, plan, book_toml)
     return ImportReport(destination, written, plan.order_source, tuple(plan.notes))
 
@@ -378,24 +389,68 @@ def _read_markdown(path: Path, plan: _Plan) -> str:
     if not utf8:
         plan.notes.append(f"{plan.where(path)}: not UTF-8; read as Windows-1252 and saved as UTF-8: "
                           "check its accented letters")
+    text = _without_front_matter(text, path, plan)
     for directive in sorted(set(_MDBOOK_DIRECTIVE.findall(text))):
         plan.notes.append(f"{plan.where(path)}: the mdBook directive {{{{#{directive} …}}}} is kept as "
                           "plain text; paste in what it stood for")
     return text.rstrip("\n") + "\n"
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def _without_front_matter(text: str, path: Path, plan: _Plan) -> str:
+    """YAML front matter (Jekyll, Hugo, MkDocs, Leanpub) is not text: its title becomes the
+    chapter's heading where the file has none; the rest is left out."""
+    found = _FRONT_MATTER.match(text)
+    if not found:
+        return text
+    try:
+        data = yaml.safe_load(found.group(1) or "")
+    except yaml.YAMLError:
+        return text  # a rule and a setext heading, not front matter
+    if not isinstance(data, dict):
+        return text
+    rest = text[found.end():]
+    title = data.get("title")
+    if isinstance(title, str) and title.strip() and not _first_heading(rest.split("\n")):
+        rest = f"# {title.strip()}\n\n{rest}"
+    plan.notes.append(f"{plan.where(path)}: its front matter ({', '.join(map(str, data))}) is left out")
+    return rest
+
+
 def _with_heading(text: str, entry: _Entry, plan: _Plan) -> str:
-    """The text opening with a level-1 heading: its own, or one made from the best title known."""
+    """The text opening with a level-1 heading: its own (a lower one is promoted, the headings
+    under it with it), or one made from the best title known."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
-    if _heading_at(lines, first)[0] == 1:
-        return "\n".join(lines[first:])
     level, own_title = _heading_at(lines, first)
+    if level == 1:
+        return "\n".join(lines[first:])
+    if level and own_title:
+        setext = first + 1 < len(lines) and bool(_SETEXT.match(lines[first + 1])) and \
+            not _ATX.match(lines[first])
+        rest = _lifted("\n".join(lines[first + (2 if setext else 1):]), level - 1)
+        return f"# {own_title}\n{rest}"
     title = entry.title or _first_heading(lines) or _readable(entry.path.stem)
-    if level and own_title == title:  # `## Title` opening the file: promote it, do not repeat it
-        rest = lines[first + (2 if _SETEXT.match(lines[first + 1] if first + 1 < len(lines) else "") else 1):]
-        return "\n".join([f"# {title}", *rest])
     return "\n".join([f"# {title}", "", *lines[first:]])
+
+
+def _lifted(text: str, by: int) -> str:
+    """ATX headings outside code raised *by* levels (none above level 2)."""
+    out, fence = [], ""
+    for line in text.split("\n"):
+        opening = _FENCE.match(line)
+        heading = _ATX.match(line) if not fence and not opening else None
+        if fence and opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+            fence = ""
+        elif not fence and opening:
+            fence = opening.group(1)
+        if heading:
+            marks = heading.group(1)
+            line = line.replace(marks, "#" * max(2, len(marks) - by), 1)
+        out.append(line)
+    return "\n".join(out)
 
 
 def _heading_at(lines: list[str], index: int) -> tuple[int, str]:
@@ -424,39 +479,63 @@ def _readable(stem: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _report_duplicate_titles(plan: _Plan) -> None:
-    seen: dict[str, Path] = {}
+def _drop_repeated_book_title(plan: _Plan, book_title: str) -> None:
+    """A heading that repeats the book's title at the top of most files is the book's, not the
+    chapters' (each would be a duplicate title): it is left out."""
+    def opening(text: str) -> tuple[int, str]:
+        lines = text.split("\n")
+        first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        return first, _heading_at(lines, first)[1]
+
+    repeated = [e for e in plan.entries if slugify(opening(plan.texts[e.path])[1]) == slugify(book_title)]
+    if len(repeated) < 2:
+        return
+    for entry in repeated:
+        lines = plan.texts[entry.path].split("\n")
+        first = opening(plan.texts[entry.path])[0]
+        setext = first + 1 < len(lines) and _SETEXT.match(lines[first + 1]) and not _ATX.match(lines[first])
+        plan.texts[entry.path] = "\n".join(lines[first + (2 if setext else 1):]).lstrip("\n")
+    plan.notes.append(f"{len(repeated)} files open with the book's title {book_title!r}; that heading is "
+                      "left out of each chapter")
+
+
+def _unique_titles(plan: _Plan) -> None:
+    """Chapters with the same title are told apart (the builder wants each to differ): by their
+    part's title where that differs, else by a number; the report says so."""
+    seen: dict[str, int] = {}
     for entry in plan.entries:
-        title = _heading_at(plan.texts[entry.path].split("\n"), 0)[1]
-        if slugify(title) in seen:
-            plan.notes.append(f"{plan.names[entry.path]}: the title {title!r} is also the title of "
-                              f"{plan.names[seen[slugify(title)]]}; the builder wants each chapter's title "
-                              "to differ: rename one")
-        seen.setdefault(slugify(title), entry.path)
+        lines = plan.texts[entry.path].split("\n")
+        title = _heading_at(lines, 0)[1]
+        count = seen[slugify(title)] = seen.get(slugify(title), 0) + 1
+        if count == 1:
+            continue
+        new = f"{title} ({entry.part})" if entry.part and slugify(f"{title} ({entry.part})") not in seen \
+            else f"{title} ({count})"
+        seen[slugify(new)] = 1
+        setext = len(lines) > 1 and _SETEXT.match(lines[1]) and not _ATX.match(lines[0])
+        lines[:2 if setext else 1] = [f"# {new}"]
+        plan.texts[entry.path] = "\n".join(lines)
+        plan.notes.append(f"{plan.names[entry.path]}: another chapter is titled {title!r} too; this one is "
+                          f"now {new!r}")
 
 
 def _anchors(text: str) -> _Anchors:
     """The ids the builder will give this chapter's elements, and the heading anchors other
-    tools (mdBook, GitHub) would have given, mapped to them."""
+    tools (mdBook, GitHub) would have given, mapped to them ("" for the title: the chapter's start)."""
     from builder.manuscript import new_markdown  # the builder's own Markdown: the same ids
 
     root = lxml_html.fragment_fromstring(new_markdown().convert(text), create_parent="div")
     ids = frozenset(str(e.get("id")) for e in root.iter() if isinstance(e.tag, str) and e.get("id"))
     aliases: dict[str, str] = {}
     counts: dict[str, int] = {}
-    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        base = "".join(c.lower() if c.isalnum() or c in "_-" else "-" if c.isspace() else ""
-                       for c in _unsmart(heading.text_content().strip()))
+    for number, heading in enumerate(root.iter("h1", "h2", "h3", "h4", "h5", "h6")):
+        base = web_anchor(heading.text_content())
         alias = f"{base}-{counts[base]}" if base in counts else base
         counts[base] = counts.get(base, 0) + 1
-        if heading.get("id") and alias not in ids:
-            aliases[alias] = str(heading.get("id"))
+        target = "" if number == 0 and heading.tag == "h1" else str(heading.get("id") or "")
+        if (target or number == 0) and alias not in ids:
+            aliases[alias] = target
     return _Anchors(ids, aliases)
-
-
-def _unsmart(text: str) -> str:
-    """The heading text as typed: the builder's smart typography made `--` a dash, the other tools not."""
-    return text.replace("\u2014", "---").replace("\u2013", "--")
 
 
 # --- links and images ----------------------------------------------------------------------------
@@ -485,17 +564,38 @@ def _rewrite(text: str, chapter: Path, plan: _Plan) -> str:
 
 
 def _rewrite_prose(text: str, chapter: Path, plan: _Plan) -> str:
-    pieces, last = [], 0
-    for code in _INLINE_CODE.finditer(text):
-        pieces += [_rewrite_urls(text[last:code.start()], chapter, plan), code.group(0)]
-        last = code.end()
-    pieces.append(_rewrite_urls(text[last:], chapter, plan))
-    return "".join(pieces)
+    """Links rewritten outside inline code; a link whose text holds code is still a link."""
+    masked = _INLINE_CODE.sub(lambda code: "\0" * len(code.group(0)), text)
+    return _rewrite_urls(text, masked, chapter, plan)
 
 
-def _rewrite_urls(text: str, chapter: Path, plan: _Plan) -> str:
-    def inline(match: re.Match[str]) -> str:
-        bang, label, raw, title = match.group(1), match.group(2), match.group(3), match.group(4) or ""
+class _Found:
+    """A match made in the masked text, its groups read from the text itself."""
+
+    def __init__(self, match: re.Match[str], text: str) -> None:
+        self._match, self._text = match, text
+
+    def group(self, number: int = 0) -> str | None:
+        start, end = self._match.span(number)
+        return None if start < 0 else self._text[start:end]
+
+
+def _sub(pattern: re.Pattern[str], replace: Callable[[_Found], str], text: str,
+         masked: str) -> tuple[str, str]:
+    """pattern.sub over *text*, matching in *masked* (the same length, code blanked)."""
+    out, out_masked, last = [], [], 0
+    for match in pattern.finditer(masked):
+        new = replace(_Found(match, text))
+        out += [text[last:match.start()], new]
+        out_masked += [masked[last:match.start()], "\0" * len(new)]
+        last = match.end()
+    return "".join(out) + text[last:], "".join(out_masked) + masked[last:]
+
+
+def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
+    def inline(match: _Found) -> str:
+        bang, label, raw = match.group(1) or "", match.group(2) or "", match.group(3) or ""
+        title = match.group(4) or ""
         url = raw[1:-1] if raw.startswith("<") else raw
         if bang:
             if not label.strip():
@@ -505,27 +605,29 @@ def _rewrite_urls(text: str, chapter: Path, plan: _Plan) -> str:
         new = _link_url(url, chapter, plan)
         return label if new is None else f"[{label}]({new}{title})"
 
-    def reference(match: re.Match[str]) -> str:
-        raw = match.group(2)
+    def reference(match: _Found) -> str:
+        raw = match.group(2) or ""
         url = raw[1:-1] if raw.startswith("<") else raw
         image = PurePosixPath(urlsplit(url).path).suffix.lower() in IMAGE_SUFFIXES
-        return match.group(1) + _local_url(url, chapter, plan, image)
+        return (match.group(1) or "") + _local_url(url, chapter, plan, image)
 
-    def html(match: re.Match[str]) -> str:
-        tag = match.group(0)
-        if match.group(1).lower() == "img" and not _HTML_ALT.search(tag):
+    def html(match: _Found) -> str:
+        tag, name = match.group(0) or "", (match.group(1) or "").lower()
+        if name == "img" and not _HTML_ALT.search(tag):
             plan.notes.append(f"{plan.where(chapter)}: an <img> has no alt text; the builder wants one")
 
         def attribute(value: re.Match[str]) -> str:
             raw = value.group(2)
             quote_mark = raw[0] if raw[0] in "\"'" else '"'
             url = raw.strip("\"'")
-            new = _local_url(url, chapter, plan, image=match.group(1).lower() == "img")
+            new = _local_url(url, chapter, plan, image=name == "img")
             return f"{value.group(1)}{quote_mark}{new}{quote_mark}"
 
         return _HTML_URL.sub(attribute, tag)
 
-    return _HTML_TAG.sub(html, _REFERENCE.sub(reference, _INLINE_LINK.sub(inline, text)))
+    for pattern, replace in ((_INLINE_LINK, inline), (_REFERENCE, reference), (_HTML_TAG, html)):
+        text, masked = _sub(pattern, replace, text, masked)
+    return text
 
 
 def _local_url(url: str, chapter: Path, plan: _Plan, image: bool) -> str:
@@ -543,49 +645,64 @@ def _is_local(url: str) -> bool:
 
 
 def _link_url(url: str, chapter: Path, plan: _Plan, unlinked: str = "is now plain text") -> str | None:
-    """The link's new URL; None when it points at no imported chapter (the text stays, unlinked)."""
+    """The link's new URL; None when it points nowhere the book has (the text stays, unlinked)."""
     if not _is_local(url) or not url:
         return url
     parts = urlsplit(url)
-    if not parts.path:
-        return "#" + _fragment(parts.fragment, chapter, plan, own=True) if parts.fragment else url
-    target = _local_markdown(url, chapter.parent)
+    fragment = unquote(parts.fragment).removeprefix("user-content-")
+    target = _linked_chapter(parts.path, chapter, plan) if parts.path else chapter
     if target is None:
-        html_page = (chapter.parent / unquote(parts.path)).with_suffix(".md")  # mdBook links to pages too
-        if parts.path.lower().endswith(".html") and html_page.resolve() in plan.names:
-            target = html_page
-        else:
-            plan.notes.append(f"{plan.where(chapter)}: the link to {url!r} is not a chapter; left as it is")
-            return url
-    if not _inside(target, plan.source):
-        plan.notes.append(f"{plan.where(chapter)}: the link to {url!r} is outside the source folder; "
-                          f"not followed, the link {unlinked}")
+        return _web_copy(url, chapter, plan, unlinked)
+    name = "" if target == chapter and not parts.path else plan.names[target]
+    if not fragment:
+        return name or url
+    anchor = _fragment(fragment, target, plan)
+    if anchor is None and not name:
+        plan.notes.append(f"{plan.where(chapter)}: the link to '#{fragment}' finds no heading with that "
+                          f"anchor; the link {unlinked}")
         return None
-    name = plan.names.get(target.resolve())
-    if name is None:
-        plan.notes.append(f"{plan.where(chapter)}: the link to {url!r} goes to a file that was not "
-                          f"imported; the link {unlinked}")
-        return None
-    if not parts.fragment:
-        return name
-    fragment = _fragment(parts.fragment, target.resolve(), plan, own=False)
-    return f"{name}#{fragment}" if fragment else name
+    if anchor is None:
+        plan.notes.append(f"{plan.names[target]}: has no heading with the anchor '#{fragment}'; links to it "
+                          "now go to the chapter's start")
+    return f"{name}#{anchor}" if anchor else name or plan.names[target]
 
 
-def _fragment(fragment: str, target: Path, plan: _Plan, own: bool) -> str:
-    """The builder's id for an anchor in *target*; "" (the chapter's start) when there is none."""
+def _linked_chapter(path: str, chapter: Path, plan: _Plan) -> Path | None:
+    """The imported chapter a link's path names: the file, mdBook's .html for it, a folder's
+    README.md or index.md."""
+    path = unquote(path)
+    path = path.rstrip("/") if path.rstrip("/").lower().endswith((*MARKDOWN_SUFFIXES, ".html")) else path
+    target = Path(os.path.normpath(chapter.parent / path))
+    tries = [target, target.with_suffix(".md")] if target.suffix.lower() in (".html", ".htm") else [target]
+    if path.endswith("/") or not target.suffix:
+        tries += [target / "README.md", target / "index.md"]
+    found = [t for t in tries if _inside(t, plan.source) and t.resolve() in plan.names]
+    return found[0].resolve() if found else None
+
+
+def _web_copy(url: str, chapter: Path, plan: _Plan, unlinked: str) -> str | None:
+    """A link to a file the book does not hold: to its web copy (the base URL), else unlinked."""
+    if plan.base_url:
+        page = chapter.relative_to(plan.root) if chapter.is_relative_to(plan.root) else Path(chapter.name)
+        address = urljoin(urljoin(plan.base_url, page.with_suffix(".html").as_posix()), url)
+        file_part, mark, fragment = address.partition("#")
+        if file_part.endswith(".md"):
+            file_part = file_part[:-3] + ".html"
+        return file_part + mark + fragment
+    why = "is outside the source folder" if not _inside(chapter.parent / unquote(urlsplit(url).path),
+                                                          plan.source) else "goes to no imported chapter"
+    plan.notes.append(f"{plan.where(chapter)}: the link to {url!r} {why}; the link {unlinked} "
+                      "(give --base-url to link to the book's web copy)")
+    return None
+
+
+def _fragment(fragment: str, target: Path, plan: _Plan) -> str | None:
+    """The builder's id for an anchor in *target*; "" for its title (the chapter's start);
+    None when it has no such anchor."""
     anchors = plan.anchors[target]
     if fragment in anchors.ids:
         return fragment
-    if fragment in anchors.aliases:
-        return anchors.aliases[fragment]
-    if own:
-        plan.notes.append(f"{plan.where(target)}: the link to '#{fragment}' finds no heading with that "
-                          "anchor; kept, the builder will refuse it")
-        return fragment
-    plan.notes.append(f"{plan.names[target]}: has no heading with the anchor '#{fragment}'; links to it "
-                      "now go to the chapter's start")
-    return ""
+    return anchors.aliases.get(fragment)
 
 
 def _image_url(url: str, chapter: Path, plan: _Plan) -> str:
@@ -629,31 +746,68 @@ def _report_orphans(plan: _Plan) -> None:
 # --- book.toml -----------------------------------------------------------------------------------
 
 
-def _metadata(source: Path, plan: _Plan) -> dict[str, Any]:
-    book = _mdbook_table(source, plan.notes)
-    title = _string(book.get("title")) or _readme_title(source) or _readable(source.name)
+def _metadata(source: Path, plan: _Plan, base_url: str = "") -> dict[str, Any]:
+    """book.toml's keys from mdBook's book.toml, GitBook's book.json, the README's heading or
+    the folder's name; base_url from the option, else from mdBook's site-url when it is one."""
+    config = _mdbook_config(source, plan.notes)
+    book = config.get("book", {}) if isinstance(config.get("book"), dict) else {}
+    gitbook = _gitbook_json(source)
+    title = (_string(book.get("title")) or _string(gitbook.get("title")) or _readme_title(source)
+             or _readable(source.name))
     authors = [a.strip() for a in book.get("authors", []) if isinstance(a, str) and a.strip()]
+    authors = authors or [a for a in [_string(gitbook.get("author"))] if a]
     if not authors:
         authors = ["Unknown"]
         plan.notes.append("book/book.toml: no author found; authors = [\"Unknown\"]: put in the real names")
-    meta: dict[str, Any] = {"title": title, "authors": authors,
-                            "language": _string(book.get("language")) or "en"}
-    if _string(book.get("description")):
-        meta["description"] = _string(book.get("description"))
+    language = _string(book.get("language")) or _string(gitbook.get("language")) or "en"
+    meta: dict[str, Any] = {"title": title, "authors": authors, "language": language}
+    description = _string(book.get("description")) or _string(gitbook.get("description"))
+    if description:
+        meta["description"] = description
+    html = config.get("output", {}).get("html", {}) if isinstance(config.get("output"), dict) else {}
+    site = _string(html.get("site-url")) if isinstance(html, dict) else ""
+    base_url = base_url or (site if re.match(r"^https?://", site) else "")
+    if base_url:
+        meta["base_url"] = base_url
     return meta
 
 
 def _mdbook_table(source: Path, notes: list[str]) -> dict[str, Any]:
+    book = _mdbook_config(source, notes).get("book", {})
+    return book if isinstance(book, dict) else {}
+
+
+def _mdbook_config(source: Path, notes: list[str]) -> dict[str, Any]:
+    """mdBook's book.toml: in the source folder, or beside it when the source is the book's
+    `src` folder (the one file read from outside the source, and only when it names it)."""
     path = source / "book.toml"
+    outside = source.parent / "book.toml"
+    if not os.path.lexists(path) and outside.is_file():
+        try:
+            data = tomllib.loads(_decode(BookFolder.at(source.parent).read_bytes(outside, 1 << 20))[0])
+        except (Refused, tomllib.TOMLDecodeError):
+            return {}
+        book = data.get("book", {})
+        src = book.get("src", "src") if isinstance(book, dict) else "src"
+        return data if isinstance(src, str) and (source.parent / src).resolve() == source else {}
     if not os.path.lexists(path):
         return {}
     try:
-        data = tomllib.loads(_decode(_read(path, source))[0])
+        return tomllib.loads(_decode(_read(path, source))[0])
     except tomllib.TOMLDecodeError as exc:
         notes.append(f"book.toml: not TOML ({exc}); its title and authors are not used")
         return {}
-    book = data.get("book", {})
-    return book if isinstance(book, dict) else {}
+
+
+def _gitbook_json(source: Path) -> dict[str, Any]:
+    path = source / "book.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(_decode(_read(path, source))[0])
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _string(value: object) -> str:

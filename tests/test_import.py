@@ -178,7 +178,7 @@ def test_links_in_code_are_left_alone(mdbook: ImportReport) -> None:
 
 def test_a_link_to_a_file_not_imported_becomes_text_and_is_reported(mdbook: ImportReport) -> None:
     assert "the notes on fog are still a draft" in _text(mdbook, "02-getting-started.md")
-    assert _has(mdbook, "fog-notes.md", "not imported")
+    assert _has(mdbook, "fog-notes.md", "no imported chapter", "plain text")
 
 
 def test_mdbook_anchors_are_mapped_to_the_builders_ids(tmp_path: Path) -> None:
@@ -380,3 +380,47 @@ def test_the_import_command_reports_and_exits_zero(tmp_path: Path) -> None:
     said = err.getvalue()
     assert "in the order of SUMMARY.md" in said and "not mapped:" in said
     assert (tmp_path / "book" / "book" / "book.toml").is_file()
+
+
+# --- what real books write -----------------------------------------------------------------------
+
+
+def test_links_as_real_books_write_them(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "SUMMARY.md": "- [One](one.md)\n- [Two](sub/two.md)\n",
+        "one.md": "# One\n\nSee [`Vec<T>` and more](sub/two.md/#the-part), [gh](sub/two.md#user-content-the-part),"
+                  " [top](#one) and [std](../std/vec/index.html).\n",
+        "sub/two.md": "# Two\n\n## The Part\n\nBack to [one](../one.md#one).[^n]\n\n[^n]: In [one](../one.md).\n",
+    })
+    report = import_book(source, tmp_path / "out", base_url="https://doc.example.org/book/")
+    one, two = _text(report, "01-one.md"), _text(report, "02-two.md")
+    assert "[`Vec<T>` and more](02-two.md#the-part)" in one and "[gh](02-two.md#the-part)" in one
+    assert "[top](#one)" in one and "[std](https://doc.example.org/std/vec/index.html)" in one
+    assert "[one](01-one.md#one)" in two and "[^n]: In [one](01-one.md)." in two
+    assert not _has(report, "link")
+
+
+def test_front_matter_repeated_book_titles_and_duplicate_titles(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "book.json": '{"title": "Field Guide", "author": "R. Birder"}',
+        "SUMMARY.md": "# Contents\n\n## Part A\n\n- [a](a.md)\n- [b](b.md)\n\n## Part B\n\n- [c](c.md)\n",
+        "a.md": "---\ntitle: \"Setup: the first\"\ntags: [x]\n---\nText of a.\n",
+        "b.md": "# Field Guide\n\n## Setup\n\nText of b.\n",
+        "c.md": "Field Guide\n===========\n\n## Setup\n\nText of c.\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert (_toml(report)["title"], _toml(report)["authors"]) == ("Field Guide", ["R. Birder"])
+    assert _text(report, "01-a.md").startswith('# Setup: the first\n\nText of a.')
+    assert _text(report, "02-b.md").startswith("# Setup\n\nText of b.")
+    assert _text(report, "03-c.md").startswith("# Setup (Part B)\n\nText of c.")
+    assert _has(report, "front matter") and _has(report, "book's title") and _has(report, "Setup (Part B)")
+    load_config(report.book_dir)
+
+
+def test_mdbook_book_toml_beside_the_src_folder_given(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "book.toml": '[book]\ntitle = "Beside"\nauthors = ["A. Rustacean"]\n',
+        "src/SUMMARY.md": "- [One](one.md)\n", "src/one.md": "# One\n",
+    })
+    report = import_book(source / "src", tmp_path / "out")
+    assert (_toml(report)["title"], _toml(report)["authors"]) == ("Beside", ["A. Rustacean"])
