@@ -65,7 +65,7 @@ def write_epub(
         package.add_item(item)
         spine.append(item)
     package.spine = spine
-    package.toc = [_ncx_entry(chapter, book.meta.structure.toc_depth) for chapter in book.chapters]
+    package.toc = _ncx(book)
     package.add_item(epub.EpubNcx())
 
     raw = io.BytesIO()
@@ -83,6 +83,20 @@ def _package_language(opf: bytes, language: str) -> bytes:
     package = etree.fromstring(opf)
     package.set("{http://www.w3.org/XML/1998/namespace}lang", language)
     return bytes(etree.tostring(package, encoding="utf-8", xml_declaration=True))
+
+
+def _ncx(book: Book) -> list[Any]:
+    """The NCX's entries, as the nav's: a part holds its chapters."""
+    depth = book.meta.structure.toc_depth
+    entries: list[Any] = []
+    for group in book.contents():
+        chapters = [_ncx_entry(chapter, depth) for chapter in group.chapters]
+        if group.part is None:
+            entries += chapters
+        else:
+            part = group.part
+            entries.append((epub.Link(f"{part.slug}.xhtml", part.title, part.slug), chapters))
+    return entries
 
 
 def _ncx_entry(chapter: Chapter, depth: int) -> Any:

@@ -188,7 +188,7 @@ def _after_layout(book: Book, document: Any, with_epub: bool,
                   built_at: dt.datetime) -> tuple[PageMap, dict[str, bytes]]:
     from builder.pagemap import page_map as make_page_map
 
-    page_map = make_page_map(document, book.chapters[0].slug)
+    page_map = make_page_map(document, book.body_start)
     return page_map, _epub_edition(book, page_map, built_at) if with_epub else {}
 
 

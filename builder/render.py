@@ -50,7 +50,7 @@ def environment(directory: Path = TEMPLATE_DIR) -> Environment:
 
 
 def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
-    """The pages of an edition, in reading order."""
+    """The pages of an edition, in reading order: a part's page before its first chapter."""
     front: list[Page] = []
     if target == "epub":
         front.append(Page("cover", "cover", "Cover"))
@@ -61,8 +61,13 @@ def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
         Page("copyright", "copyright", "Copyright"),
         Page("toc", "toc", "Contents"),
     ]
-    chapters = [Page("chapter", c.slug, c.title_text, chapter=c) for c in book.chapters]
-    return (*front, *chapters)
+    body: list[Page] = []
+    for index, chapter in enumerate(book.chapters):
+        part = book.meta.part_of(index)
+        if part is not None and part.first_chapter == index:
+            body.append(Page("part", part.slug, part.title, part=part))
+        body.append(Page("chapter", chapter.slug, chapter.title_text, chapter=chapter, part=part))
+    return (*front, *body)
 
 
 def href_for(target: Target, pages: Sequence[Page]) -> Callable[[str, str], str]:
@@ -116,7 +121,7 @@ class _Renderer:
             Landmark("cover", "cover", "Cover"),
             Landmark("titlepage", "titlepage", "Title Page"),
             Landmark("toc", "toc", "Contents"),
-            Landmark("bodymatter", book.chapters[0].slug, "Start of Content"),
+            Landmark("bodymatter", book.body_start, "Start of Content"),
         )
 
     def render(self, target: Target, pages: Sequence[Page], title: str,

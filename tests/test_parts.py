@@ -4,13 +4,26 @@ its own before its chapters, with the chapters under it in every contents."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from lxml import etree
 
 from builder.config import load_config
 from builder.errors import ConfigError
 from builder.model import Part
+from builder.pipeline import BuildResult, build
+from tests.conftest import FIXTURES
+from tests.helpers import (
+    XHTML_NS,
+    ace_checker,
+    copy_book,
+    epubcheck,
+    nav_document,
+    spine_documents,
+)
 
 HEAD = 'title = "T"\nauthors = ["A"]\nlanguage = "en"\n'  # three lines: chapters starts on line 4
 FILES = ("00-intro.md", "01-a.md", "02-b.md", "03-c.md", "99-end.md")
@@ -97,3 +110,81 @@ def test_every_wrong_entry_is_reported_at_once(tmp_path: Path) -> None:
     found = errors(tmp_path, 'chapters = [{ part = "" , chapters = [] }, "chapters/none.md", 7]\n')
     assert [line.split(": error: ")[0].rsplit(":", 2)[1:] for line in found] == [
         ["4", "13"], ["4", "13"], ["4", "44"], ["4", "64"]]
+
+
+# --- The fixture book, built once: a prefix chapter, two parts, a suffix chapter ---
+
+PARTS = {"Part I: Foundations": ["The Ground", "The Walls"], "Part II: Practice": ["The Roof"]}
+READING_ORDER = ["Introduction", "Part I: Foundations", "The Ground", "The Walls",
+                 "Part II: Practice", "The Roof", "Appendix: Tools"]
+
+
+def _build(source: Path, workdir: Path) -> dict[str, Path]:
+    result: BuildResult = build(copy_book(source, workdir / "book"), workdir / "dist")
+    return {path.suffix: path for path in result.files}
+
+
+@pytest.fixture(scope="module")
+def parts_book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return _build(FIXTURES / "parts-book", tmp_path_factory.mktemp("parts"))
+
+
+def test_the_epub_passes_epubcheck_with_no_message(parts_book: dict[str, Path]) -> None:
+    assert epubcheck(parts_book[".epub"]) == []
+
+
+def test_the_epub_passes_ace(parts_book: dict[str, Path]) -> None:
+    found = ace_checker().run_ace(parts_book[".epub"])
+    assert found == [], "\n".join(f"{v['impact']} {v['rule']} {v['file']}: {v['message']}" for v in found)
+
+
+def _text(element: Any) -> str:
+    return "".join(element.itertext()).strip()
+
+
+def test_each_part_is_a_document_of_its_own_before_its_chapters(parts_book: dict[str, Path]) -> None:
+    documents = spine_documents(parts_book[".epub"])
+    names = [name for name, _ in documents]
+    assert names[names.index("toc.xhtml") + 1:] == [
+        "ch-00-introduction.xhtml", "part-1.xhtml", "ch-01-ground.xhtml", "ch-02-walls.xhtml",
+        "part-2.xhtml", "ch-03-roof.xhtml", "ch-99-appendix.xhtml"]
+    for name, tree in documents[names.index("toc.xhtml") + 1:]:
+        headings = [(h.tag.rsplit("}")[-1], _text(h)) for h in
+                    tree.iterfind(".//x:body//*", XHTML_NS) if h.tag.rsplit("}")[-1] in ("h1", "h2", "h3")]
+        # Each document is checked on its own: one h1, and nothing below it skips a level.
+        assert headings[0][0] == "h1" and [h for h, _ in headings].count("h1") == 1, (name, headings)
+        if name.startswith("part-"):
+            section = tree.find(".//x:body/x:section", XHTML_NS)
+            assert section is not None and section.get("{http://www.idpf.org/2007/ops}type") == "part"
+            assert section.get("role") == "doc-part" and headings == [("h1", _text(section))]
+            assert _text(section) in PARTS
+
+
+def test_the_nav_nests_the_chapters_under_their_parts(parts_book: dict[str, Path]) -> None:
+    toc = nav_document(parts_book[".epub"]).find(".//x:nav[@id='toc']/x:ol", XHTML_NS)
+    assert toc is not None
+    outline = {}
+    for entry in toc.iterfind("x:li", XHTML_NS):
+        link = entry.find("x:a", XHTML_NS)
+        assert link is not None
+        chapters = entry.find("x:ol", XHTML_NS)
+        outline[_text(link)] = [] if chapters is None or "toc-part" not in (entry.get("class") or "") else [
+            _text(li.find("x:a", XHTML_NS)) for li in chapters.iterfind("x:li", XHTML_NS)]
+    assert outline == {"Introduction": [], **PARTS, "Appendix: Tools": []}
+    landmarks = nav_document(parts_book[".epub"]).find(".//x:nav[@id='landmarks']", XHTML_NS)
+    assert landmarks is not None
+    body = landmarks.find(".//x:a[@epub:type='bodymatter']", XHTML_NS)
+    assert body is not None and body.get("href") == "ch-00-introduction.xhtml"
+
+
+def test_the_ncx_nests_the_chapters_under_their_parts(parts_book: dict[str, Path]) -> None:
+    with zipfile.ZipFile(parts_book[".epub"]) as archive:
+        ncx = etree.fromstring(archive.read("EPUB/toc.ncx"))
+    ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    top = ncx.findall("n:navMap/n:navPoint", ns)
+    assert [p.findtext("n:navLabel/n:text", namespaces=ns) for p in top] == [
+        "Introduction", *PARTS, "Appendix: Tools"]
+    part = top[1]
+    assert part.find("n:content[@src='part-1.xhtml']", ns) is not None
+    assert [p.findtext("n:navLabel/n:text", namespaces=ns) for p in part.findall("n:navPoint", ns)] == \
+        PARTS["Part I: Foundations"]
