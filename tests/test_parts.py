@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from builder.config import load_config
 from builder.errors import ConfigError
@@ -22,6 +23,7 @@ from tests.helpers import (
     copy_book,
     epubcheck,
     nav_document,
+    pdf_pages,
     spine_documents,
 )
 
@@ -188,3 +190,74 @@ def test_the_ncx_nests_the_chapters_under_their_parts(parts_book: dict[str, Path
     assert part.find("n:content[@src='part-1.xhtml']", ns) is not None
     assert [p.findtext("n:navLabel/n:text", namespaces=ns) for p in part.findall("n:navPoint", ns)] == \
         PARTS["Part I: Foundations"]
+
+
+def test_a_part_has_a_recto_of_its_own_with_a_blank_verso(parts_book: dict[str, Path]) -> None:
+    pages = pdf_pages(parts_book[".pdf"])
+    for title in PARTS:
+        found = [page for page in pages if page.text() == title]
+        assert len(found) == 1, f"{title!r} is not alone on one page"
+        page = found[0]
+        assert page.number % 2 == 1, f"{title!r} is on a verso (page {page.number})"
+        assert page.head == "" and page.foot == "", "a part's page has no running head or folio"
+        assert pages[page.number].text() == "", "the part page's verso is blank"
+        assert pages[page.number + 1].body.startswith(PARTS[title][0]), "its first chapter follows"
+
+
+def test_the_pdf_outline_nests_the_chapters_under_their_parts(parts_book: dict[str, Path]) -> None:
+    reader = PdfReader(parts_book[".pdf"])
+
+    def tree(entries: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for entry in entries:
+            if isinstance(entry, list):
+                out.append(tree(entry))
+            else:
+                out.append(entry.title)
+        return out
+
+    # toc_depth = 2: a part holds its chapters, each chapter its sections.
+    assert tree(reader.outline) == [
+        "Title Page", "Copyright", "Contents", "Introduction",
+        "Part I: Foundations", ["The Ground", ["Clearing", "Levelling"], "The Walls", ["Courses"]],
+        "Part II: Practice", ["The Roof", ["Pitch"]],
+        "Appendix: Tools"]
+
+
+def _contents(pdf: Path) -> list[tuple[str, str]]:
+    """The printed contents: (entry, page number), in order."""
+    page = next(page for page in pdf_pages(pdf) if page.body.startswith("Contents"))
+    lines: dict[float, list[tuple[float, float, float, float, str]]] = {}
+    for word in page.words:
+        if 50 < word[1] < page.height - 50:
+            lines.setdefault(round(word[3]), []).append(word)
+    entries = []
+    for _, words in sorted(lines.items())[1:]:  # after the heading
+        text = [w[4] for w in sorted(words) if set(w[4]) != {"."}]
+        entries.append((" ".join(text[:-1]), text[-1]))
+    return entries
+
+
+def test_the_printed_contents_lists_each_part_with_its_page(parts_book: dict[str, Path]) -> None:
+    entries = _contents(parts_book[".pdf"])
+    assert [title.casefold() for title, _ in entries] == [t.casefold() for t in READING_ORDER]
+    # Parts count in the numbering: each part's page is the recto before its first chapter's.
+    numbers = [int(number) for _, number in entries]
+    assert numbers == [1, 3, 5, 7, 9, 11, 13]
+    pages = pdf_pages(parts_book[".pdf"])
+    first_body = next(page.number for page in pages if page.body.startswith("Introduction"))
+    assert next(page.number for page in pages if page.text() == "Part I: Foundations") == first_body + 2
+
+
+def test_a_book_that_opens_with_a_part_counts_from_its_page(tmp_path: Path) -> None:
+    source = copy_book(FIXTURES / "parts-book", tmp_path / "source")
+    toml = source / "book" / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('  "chapters/00-introduction.md",\n', ""),
+                    encoding="utf-8")
+    files = _build(source, tmp_path / "build")
+    assert _contents(files[".pdf"])[:2] == [("Part I: Foundations", "1"), ("The Ground", "3")]
+    nav = nav_document(files[".epub"])
+    body = nav.find(".//x:nav[@id='landmarks']//x:a[@epub:type='bodymatter']", XHTML_NS)
+    assert body is not None and body.get("href") == "part-1.xhtml"
+    pages = [link.get("href") for link in nav.iterfind(".//x:nav[@id='page-list']//x:a", XHTML_NS)]
+    assert "part-1.xhtml#page-1" in pages and "ch-01-ground.xhtml#page-3" in pages
