@@ -605,11 +605,18 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
         new = _link_url(url, chapter, plan)
         return label if new is None else f"[{label}]({new}{title})"
 
+    dead: set[str] = set()
+
     def reference(match: _Found) -> str:
-        raw = match.group(2) or ""
+        raw, start = match.group(2) or "", match.group(1) or ""
         url = raw[1:-1] if raw.startswith("<") else raw
-        image = PurePosixPath(urlsplit(url).path).suffix.lower() in IMAGE_SUFFIXES
-        return (match.group(1) or "") + _local_url(url, chapter, plan, image)
+        if PurePosixPath(urlsplit(url).path).suffix.lower() in IMAGE_SUFFIXES:
+            return start + _image_url(url, chapter, plan)
+        new = _link_url(url, chapter, plan)
+        if new is None:  # the definition goes; its links become their text, below
+            dead.add(_reference_key(start.strip()[1:start.strip().rindex("]")]))
+            return ""
+        return start + new
 
     def html(match: _Found) -> str:
         tag, name = match.group(0) or "", (match.group(1) or "").lower()
@@ -627,7 +634,22 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
 
     for pattern, replace in ((_INLINE_LINK, inline), (_REFERENCE, reference), (_HTML_TAG, html)):
         text, masked = _sub(pattern, replace, text, masked)
+    if dead:
+        text = _sub(_REFERENCE_LINK, lambda m: _unlinked_reference(m, dead), text, masked)[0]
     return text
+
+
+# [text][ref], [text][] and [ref]: links to a reference definition.
+_REFERENCE_LINK = re.compile(r"(?<![!\]\\])" + _LINK_TEXT + r"(?:\[([^\]\n]*)\])?(?![(:\[])")
+
+
+def _reference_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _unlinked_reference(match: _Found, dead: set[str]) -> str:
+    text, ref = match.group(1) or "", match.group(2)
+    return text if _reference_key(ref or text) in dead else match.group(0) or ""
 
 
 def _local_url(url: str, chapter: Path, plan: _Plan, image: bool) -> str:
@@ -676,6 +698,8 @@ def _linked_chapter(path: str, chapter: Path, plan: _Plan) -> Path | None:
     tries = [target, target.with_suffix(".md")] if target.suffix.lower() in (".html", ".htm") else [target]
     if path.endswith("/") or not target.suffix:
         tries += [target / "README.md", target / "index.md"]
+    if target.name.lower() in ("index.html", "index.htm"):  # mdBook publishes README.md as index.html
+        tries.append(target.parent / "README.md")
     found = [t for t in tries if _inside(t, plan.source) and t.resolve() in plan.names]
     return found[0].resolve() if found else None
 

@@ -424,3 +424,15 @@ def test_mdbook_book_toml_beside_the_src_folder_given(tmp_path: Path) -> None:
     })
     report = import_book(source / "src", tmp_path / "out")
     assert (_toml(report)["title"], _toml(report)["authors"]) == ("Beside", ["A. Rustacean"])
+
+
+def test_reference_links_to_files_not_imported_become_their_text(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "SUMMARY.md": "- [One](one.md)\n- [Two](sub/README.md)\n",
+        "one.md": "# One\n\nSee [Vec][vec], [the Box] and [two][].\n\n[vec]: ../std/vec.html\n"
+                  "[The box]: ../std/boxed.html\n[two]: sub/index.html\n",
+        "sub/README.md": "# Two\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    one = _text(report, "01-one.md")
+    assert "See Vec, the Box and [two][]." in one and "[two]: 02-sub.md" in one and "../std" not in one

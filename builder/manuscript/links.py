@@ -134,6 +134,8 @@ def _chapter_at(path: str, draft: ChapterDraft, book: _Book) -> ChapterDraft | N
     tries = [target, markdown]
     if path.endswith("/") or not suffix:
         tries += [target / name for name in _FOLDER_PAGES]
+    if target.name.lower() in ("index.html", "index.htm"):  # mdBook publishes README.md as index.html
+        tries.append(target.parent / "README.md")
     for candidate in tries:
         if candidate in book.by_path:
             return book.by_path[candidate]
