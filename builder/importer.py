@@ -28,6 +28,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -36,6 +37,7 @@ import yaml
 from lxml import html as lxml_html
 
 from builder.bookfolder import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, BookFolder, Refused
+from builder.checks import CONTROL_CHARACTERS
 from builder.config import slugify
 from builder.errors import BuilderError, Location
 from builder.manuscript.links import web_anchor
@@ -249,7 +251,7 @@ def _from_order_file(source: Path, order_file: Path) -> _Plan:
     for line in _prose_lines(text):
         heading = _ATX.match(line)
         if heading and line != first_text_line:
-            part = (heading.group(2) or "").strip()
+            part = _plain_title(heading.group(2) or "")
             continue
         if not _LIST_ITEM.match(line) and plan.entries and part and _LINK.search(line):
             part = ""  # mdBook's suffix chapters: plain links after the last part's list
@@ -284,8 +286,9 @@ def _add_listed(plan: _Plan, order_file: Path, seen: set[Path], title: str, targ
 
 
 def _plain_title(title: str) -> str:
-    """Link text as a title: no code marks or emphasis (the file's own heading keeps them)."""
-    return re.sub(r"[`*_]", "", title).strip()
+    """Link or heading text as a title: no HTML, code marks or emphasis (the file's own
+    heading keeps them)."""
+    return " ".join(re.sub(r"[`*_]", "", re.sub(r"<[^>]*>", "", title)).split())
 
 
 def _match_titles(plan: _Plan, text: str, seen: set[Path]) -> None:
@@ -390,6 +393,9 @@ def _read_markdown(path: Path, plan: _Plan) -> str:
         plan.notes.append(f"{plan.where(path)}: not UTF-8; read as Windows-1252 and saved as UTF-8: "
                           "check its accented letters")
     text = _without_front_matter(text, path, plan)
+    if CONTROL_CHARACTERS.search(text):
+        plan.notes.append(f"{plan.where(path)}: control characters (a book cannot hold them) left out")
+        text = CONTROL_CHARACTERS.sub("", text)
     for directive in sorted(set(_MDBOOK_DIRECTIVE.findall(text))):
         plan.notes.append(f"{plan.where(path)}: the mdBook directive {{{{#{directive} …}}}} is kept as "
                           "plain text; paste in what it stood for")
@@ -596,11 +602,12 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
     def inline(match: _Found) -> str:
         bang, label, raw = match.group(1) or "", match.group(2) or "", match.group(3) or ""
         title = match.group(4) or ""
-        url = raw[1:-1] if raw.startswith("<") else raw
+        url = _MARKDOWN_ESCAPE.sub(r"\1", raw[1:-1] if raw.startswith("<") else raw)
         if bang:
             if not label.strip():
-                plan.notes.append(f"{plan.where(chapter)}: the image {url!r} has no alt text; the builder "
-                                  "wants one: describe what it shows")
+                label = _stand_in_alt(url)
+                plan.notes.append(f"{plan.where(chapter)}: the image {url!r} has no alt text; it is now "
+                                  f"{label!r}: describe what it shows")
             return f"![{label}]({_image_url(url, chapter, plan)}{title})"
         new = _link_url(url, chapter, plan)
         return label if new is None else f"[{label}]({new}{title})"
@@ -621,7 +628,12 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
     def html(match: _Found) -> str:
         tag, name = match.group(0) or "", (match.group(1) or "").lower()
         if name == "img" and not _HTML_ALT.search(tag):
-            plan.notes.append(f"{plan.where(chapter)}: an <img> has no alt text; the builder wants one")
+            source_url = _HTML_URL.search(tag)
+            alt = _stand_in_alt(source_url.group(2).strip("\"'") if source_url else "")
+            tag = re.sub(r"\salt\s*=\s*(\"\s*\"|'\s*')", "", tag)
+            tag = re.sub(r"^<img\b", f'<img alt="{html_escape(alt)}"', tag, flags=re.IGNORECASE)
+            plan.notes.append(f"{plan.where(chapter)}: an <img> has no alt text; it is now {alt!r}: describe "
+                              "what it shows")
 
         def attribute(value: re.Match[str]) -> str:
             raw = value.group(2)
@@ -641,6 +653,14 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
 
 # [text][ref], [text][] and [ref]: links to a reference definition.
 _REFERENCE_LINK = re.compile(r"(?<![!\]\\])" + _LINK_TEXT + r"(?:\[([^\]\n]*)\])?(?![(:\[])")
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _stand_in_alt(url: str) -> str:
+    """Alt text for an image that has none: what its file name says, until the author writes better."""
+    return "Image: " + (_readable(PurePosixPath(unquote(urlsplit(url).path)).stem) or "untitled")
 
 
 def _reference_key(label: str) -> str:
