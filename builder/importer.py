@@ -22,11 +22,12 @@ file is written.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import escape as html_escape
 from pathlib import Path, PurePosixPath
@@ -353,17 +354,21 @@ def _is_mostly_links(text: str) -> bool:
 
 def _prose_lines(text: str) -> list[str]:
     """The lines of *text* outside fenced code blocks."""
-    lines, fence = [], ""
-    for line in text.splitlines():
+    return [line for line, code in _marked_lines(text.replace("\r", "")) if not code]
+
+
+def _marked_lines(text: str) -> Iterator[tuple[str, bool]]:
+    """Each line of *text*, and whether it is code (a fence's marks count as code)."""
+    fence = ""
+    for line in text.split("\n"):
         opening = _FENCE.match(line)
         if fence:
             if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
                 fence = ""
-        elif opening:
-            fence = opening.group(1)
+            yield line, True
         else:
-            lines.append(line)
-    return lines
+            fence = opening.group(1) if opening else ""
+            yield line, bool(opening)
 
 
 # --- chapters ------------------------------------------------------------------------------------
@@ -393,6 +398,7 @@ def _read_markdown(path: Path, plan: _Plan) -> str:
         plan.notes.append(f"{plan.where(path)}: not UTF-8; read as Windows-1252 and saved as UTF-8: "
                           "check its accented letters")
     text = _without_front_matter(text, path, plan)
+    text = _without_heading_anchors(text)
     if CONTROL_CHARACTERS.search(text):
         plan.notes.append(f"{plan.where(path)}: control characters (a book cannot hold them) left out")
         text = CONTROL_CHARACTERS.sub("", text)
@@ -402,6 +408,14 @@ def _read_markdown(path: Path, plan: _Plan) -> str:
     return text.rstrip("\n") + "\n"
 
 
+def _without_heading_anchors(text: str) -> str:
+    """GitBook writes `## Title <a href="#title" id="title"></a>`: the builder gives each heading
+    its id (the same slug), so the empty anchor would only repeat it."""
+    return "\n".join(_EMPTY_ANCHOR.sub("", line).rstrip() if not code and _ATX.match(line) else line
+                     for line, code in _marked_lines(text))
+
+
+_EMPTY_ANCHOR = re.compile(r"\s*<a\b[^>]*>\s*</a>", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
@@ -444,17 +458,11 @@ def _with_heading(text: str, entry: _Entry, plan: _Plan) -> str:
 
 def _lifted(text: str, by: int) -> str:
     """ATX headings outside code raised *by* levels (none above level 2)."""
-    out, fence = [], ""
-    for line in text.split("\n"):
-        opening = _FENCE.match(line)
-        heading = _ATX.match(line) if not fence and not opening else None
-        if fence and opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-            fence = ""
-        elif not fence and opening:
-            fence = opening.group(1)
+    out = []
+    for line, code in _marked_lines(text):
+        heading = None if code else _ATX.match(line)
         if heading:
-            marks = heading.group(1)
-            line = line.replace(marks, "#" * max(2, len(marks) - by), 1)
+            line = line.replace(heading.group(1), "#" * max(2, len(heading.group(1)) - by), 1)
         out.append(line)
     return "\n".join(out)
 
@@ -549,24 +557,11 @@ def _anchors(text: str) -> _Anchors:
 
 def _rewrite(text: str, chapter: Path, plan: _Plan) -> str:
     """Links and image paths rewritten for the book folder, outside code."""
-    out: list[str] = []
-    prose: list[str] = []
-    fence = ""
-    for line in text.split("\n"):
-        opening = _FENCE.match(line)
-        if fence:
-            out.append(line)
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-        elif opening:
-            out.extend(_rewrite_prose("\n".join(prose), chapter, plan).split("\n") if prose else [])
-            prose, fence = [], opening.group(1)
-            out.append(line)
-        else:
-            prose.append(line)
-    if prose:
-        out.extend(_rewrite_prose("\n".join(prose), chapter, plan).split("\n"))
-    return "\n".join(out)
+    runs = itertools.groupby(_marked_lines(text), key=lambda marked: marked[1])
+    return "\n".join(
+        "\n".join(line for line, _ in run) if code
+        else _rewrite_prose("\n".join(line for line, _ in run), chapter, plan)
+        for code, run in runs)
 
 
 def _rewrite_prose(text: str, chapter: Path, plan: _Plan) -> str:
@@ -608,7 +603,10 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
                 label = _stand_in_alt(url)
                 plan.notes.append(f"{plan.where(chapter)}: the image {url!r} has no alt text; it is now "
                                   f"{label!r}: describe what it shows")
-            return f"![{label}]({_image_url(url, chapter, plan)}{title})"
+            new = _image_url(url, chapter, plan)
+            if new is None:
+                return f"[{label}]({url})" if _is_web(url) else ""
+            return f"![{label}]({new}{title})"
         new = _link_url(url, chapter, plan)
         return label if new is None else f"[{label}]({new}{title})"
 
@@ -618,7 +616,7 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
         raw, start = match.group(2) or "", match.group(1) or ""
         url = raw[1:-1] if raw.startswith("<") else raw
         if PurePosixPath(urlsplit(url).path).suffix.lower() in IMAGE_SUFFIXES:
-            return start + _image_url(url, chapter, plan)
+            return start + (_image_url(url, chapter, plan) or url)
         new = _link_url(url, chapter, plan)
         if new is None:  # the definition goes; its links become their text, below
             dead.add(_reference_key(start.strip()[1:start.strip().rindex("]")]))
@@ -627,13 +625,18 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
 
     def html(match: _Found) -> str:
         tag, name = match.group(0) or "", (match.group(1) or "").lower()
+        source_url = _HTML_URL.search(tag)
+        src = source_url.group(2).strip("\"'") if source_url else ""
+        if name == "img" and src and _image_url(src, chapter, plan) is None:
+            alt = _HTML_ALT.search(tag)
+            text = html_escape(alt.group(1).strip("\"'")) if alt else "Image"
+            return f'<a href="{html_escape(src)}">{text}</a>' if _is_web(src) else ""
         if name == "img" and not _HTML_ALT.search(tag):
-            source_url = _HTML_URL.search(tag)
-            alt = _stand_in_alt(source_url.group(2).strip("\"'") if source_url else "")
+            stand_in = _stand_in_alt(src)
             tag = re.sub(r"\salt\s*=\s*(\"\s*\"|'\s*')", "", tag)
-            tag = re.sub(r"^<img\b", f'<img alt="{html_escape(alt)}"', tag, flags=re.IGNORECASE)
-            plan.notes.append(f"{plan.where(chapter)}: an <img> has no alt text; it is now {alt!r}: describe "
-                              "what it shows")
+            tag = re.sub(r"^<img\b", f'<img alt="{html_escape(stand_in)}"', tag, flags=re.IGNORECASE)
+            plan.notes.append(f"{plan.where(chapter)}: an <img> has no alt text; it is now {stand_in!r}: "
+                              "describe what it shows")
 
         def attribute(value: re.Match[str]) -> str:
             raw = value.group(2)
@@ -676,7 +679,7 @@ def _local_url(url: str, chapter: Path, plan: _Plan, image: bool) -> str:
     """A URL from a reference definition or HTML: an image's or a link's; a link that goes nowhere
     is kept (it cannot be unlinked here) and reported."""
     if image:
-        return _image_url(url, chapter, plan)
+        return _image_url(url, chapter, plan) or url
     new = _link_url(url, chapter, plan, unlinked="is kept; the builder will refuse it")
     return url if new is None else new
 
@@ -749,30 +752,32 @@ def _fragment(fragment: str, target: Path, plan: _Plan) -> str | None:
     return anchors.aliases.get(fragment)
 
 
-def _image_url(url: str, chapter: Path, plan: _Plan) -> str:
-    """The image's path under chapters/ (the file is copied there); the URL as it was when it
-    cannot be copied, with the reason in the report."""
+def _image_url(url: str, chapter: Path, plan: _Plan) -> str | None:
+    """The image's path under chapters/ (the file is copied there); None when the book cannot
+    hold it (on the web, outside the source, missing), with the reason in the report."""
     parts = urlsplit(url)
-    if not _is_local(url) or not parts.path:
-        if parts.scheme in ("http", "https", "ftp") or url.startswith("//"):
-            plan.notes.append(f"{plan.where(chapter)}: the image {url!r} is on the web; the builder fetches "
-                              "nothing: download it into the book")
+    if _is_web(url):
+        plan.notes.append(f"{plan.where(chapter)}: the image {url!r} is on the web (the builder fetches "
+                          "nothing): it is now a link; download it into the book to show it")
+        return None
+    if not parts.path:
         return url
     target = chapter.parent / unquote(parts.path)
-    if not _inside(target, plan.source):
-        plan.notes.append(f"{plan.where(chapter)}: the image {url!r} is outside the source folder; "
-                          "not copied")
-        return url
+    if not _inside(target, plan.source) or not target.resolve().is_file():
+        why = "is outside the source folder" if not _inside(target, plan.source) else "does not exist"
+        plan.notes.append(f"{plan.where(chapter)}: the image {url!r} {why}; left out")
+        return None
     target = target.resolve()
-    if not target.is_file():
-        plan.notes.append(f"{plan.where(chapter)}: the image {url!r} does not exist; not copied")
-        return url
     base = plan.root if target.is_relative_to(plan.root) else plan.source
     relative = target.relative_to(base).as_posix()
     if plan.images.setdefault(relative, target) != target:
         relative = "more/" + target.relative_to(plan.source).as_posix()
         plan.images[relative] = target
     return quote(relative)
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https", "ftp") or url.startswith("//")
 
 
 # --- the orphans ---------------------------------------------------------------------------------

@@ -436,3 +436,16 @@ def test_reference_links_to_files_not_imported_become_their_text(tmp_path: Path)
     report = import_book(source, tmp_path / "out")
     one = _text(report, "01-one.md")
     assert "See Vec, the Box and [two][]." in one and "[two]: 02-sub.md" in one and "../std" not in one
+
+
+def test_images_the_book_cannot_hold_and_gitbook_heading_anchors(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "a.md": "# A\n\n## Theory <a href=\"#theory\" id=\"theory\"></a>\n\n![](pics/p\\(1\\).png)\n\n"
+                "![a chart](https://example.org/c.png) ![gone](gone.png)\n\n<img src=\"gone.svg\" alt=\"\">\n",
+        "pics/p(1).png": b"\x89PNG\r\n\x1a\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    text = _text(report, "01-a.md")
+    assert "## Theory\n" in text and "![Image: P(1)](pics/p%281%29.png)" in text
+    assert "[a chart](https://example.org/c.png)" in text and "gone" not in text
+    assert _has(report, "no alt text", "describe") and _has(report, "gone.png", "left out")
