@@ -76,6 +76,13 @@ fuzz: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	bash bench/run.sh
 
+# The real-book corpus: whole public books (scripts/corpus-sources.txt) from $(CORPUS_DIR),
+# imported, built, checked and measured against their source (scripts/corpus.py; not part
+# of make test). Without CORPUS_DIR it says it skipped them and succeeds.
+.PHONY: corpus
+corpus: $(TEST_STAMP)
+	CORPUS_DIR="$(CORPUS_DIR)" $(PY) scripts/corpus.py
+
 # A technical manuscript (tests/fixtures/tech-book) in both editions, for the README.
 preview-manuscript: $(TEST_STAMP)
 	$(PY) scripts/preview_manuscript.py docs/images
