@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--base-url", default="", metavar="URL",
                           help="where the source is published (e.g. https://doc.rust-lang.org/nomicon/): "
                           "links to files not imported go to their web copies there")
+    importer.add_argument("--within", type=Path, default=None, metavar="DIR",
+                          help="a folder holding the source (e.g. its repository) whose files includes may "
+                          "read (default: only the source folder's)")
     return top
 
 
@@ -106,7 +109,7 @@ def _import(args: argparse.Namespace, err: TextIO) -> int:
     from builder.importer import import_book
     from builder.pipeline import check
 
-    report = import_book(args.source, args.destination, args.base_url)
+    report = import_book(args.source, args.destination, args.base_url, args.within)
     print(f"{NAME}: {len(report.chapters)} chapters in {report.book_dir}, in the order of "
           f"{report.order_source}", file=err)
     for line in report.unmapped:

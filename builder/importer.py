@@ -41,6 +41,7 @@ from builder.bookfolder import MAX_IMAGE_BYTES, MAX_TEXT_BYTES, BookFolder, Refu
 from builder.checks import CONTROL_CHARACTERS
 from builder.config import slugify
 from builder.errors import BuilderError, Location
+from builder.importing.directives import Flavour, expand
 from builder.manuscript.links import web_anchor
 
 ORDER_FILES = ("SUMMARY.md", "toc.md", "README.md")
@@ -70,7 +71,6 @@ _HTML_ALT = re.compile(r"\salt\s*=\s*(\"\s*[^\"\s][^\"]*\"|'\s*[^'\s][^']*'|[^\s
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_MDBOOK_DIRECTIVE = re.compile(r"\{\{#(\w+)[^}\n]*\}\}")
 
 
 @dataclass(frozen=True)
@@ -108,15 +108,24 @@ class _Plan:
     anchors: dict[Path, _Anchors] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # path under chapters/ -> source file
     base_url: str = ""  # where the source was published: links to files not imported go there
+    flavour: Flavour = "plain"  # whose directives the chapters hold
+    within: Path = Path("/nonexistent")  # included files are read from inside this folder
+    variables: dict[str, str] = field(default_factory=dict)  # GitBook's book.json variables
 
     def where(self, path: Path) -> str:
         return path.relative_to(self.source).as_posix()
 
 
-def import_book(source: Path, destination: Path, base_url: str = "") -> ImportReport:
+def import_book(source: Path, destination: Path, base_url: str = "",
+                within: Path | None = None) -> ImportReport:
     """Make a book folder at *destination* from the Markdown folder *source*; links to files
-    it does not import go to *base_url* (where the source is published) when given."""
+    it does not import go to *base_url* (where the source is published) when given; included
+    files (mdBook's {{#include}}, GitBook's {% include %}) are read from inside *within* (a
+    folder holding the source, e.g. its repository), by default from inside the source."""
     source = _checked_source(source)
+    within = within.resolve() if within else source
+    if not source.is_relative_to(within):
+        raise BuilderError(f"{within} does not hold the source folder {source}", Location(within))
     _check_destination(destination)
     plan = _order(source)
     if not plan.entries and plan.order_source == BY_FILE_NAMES:
@@ -128,6 +137,8 @@ def import_book(source: Path, destination: Path, base_url: str = "") -> ImportRe
     _name_chapters(plan)
     meta = _metadata(source, plan, base_url)
     plan.base_url = meta.pop("base_url", "")
+    plan.flavour, plan.within = _flavour(source, plan), within
+    plan.variables = _flattened(_gitbook_json(source).get("variables", {}))
     for entry in plan.entries:
         plan.texts[entry.path] = _read_markdown(entry.path, plan)
     _drop_repeated_book_title(plan, meta["title"])
@@ -398,13 +409,12 @@ def _read_markdown(path: Path, plan: _Plan) -> str:
         plan.notes.append(f"{plan.where(path)}: not UTF-8; read as Windows-1252 and saved as UTF-8: "
                           "check its accented letters")
     text = _without_front_matter(text, path, plan)
-    text = _without_heading_anchors(text)
+    expanded = expand(text, path, BookFolder.at(plan.within), plan.flavour, plan.variables)
+    plan.notes += expanded.notes
+    text = _without_heading_anchors(expanded.text)
     if CONTROL_CHARACTERS.search(text):
         plan.notes.append(f"{plan.where(path)}: control characters (a book cannot hold them) left out")
         text = CONTROL_CHARACTERS.sub("", text)
-    for directive in sorted(set(_MDBOOK_DIRECTIVE.findall(text))):
-        plan.notes.append(f"{plan.where(path)}: the mdBook directive {{{{#{directive} …}}}} is kept as "
-                          "plain text; paste in what it stood for")
     return text.rstrip("\n") + "\n"
 
 
@@ -846,6 +856,25 @@ def _mdbook_config(source: Path, notes: list[str]) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         notes.append(f"book.toml: not TOML ({exc}); its title and authors are not used")
         return {}
+
+
+def _flavour(source: Path, plan: _Plan) -> Flavour:
+    """Which tool the source was written for: its directives are that tool's."""
+    if plan.order_source == "Book.txt":
+        return "leanpub"
+    if any((source / name).exists() for name in (".gitbook.yaml", "book.json", ".gitbook")):
+        return "gitbook"
+    if _mdbook_table(source, []) or plan.order_source == "SUMMARY.md":
+        return "mdbook"
+    return "plain"
+
+
+def _flattened(variables: object, prefix: str = "") -> dict[str, str]:
+    """book.json's nested variables as `{"a.b": "1"}`, as `{{ book.a.b }}` names them."""
+    if not isinstance(variables, dict):
+        return {prefix.rstrip("."): str(variables)} if prefix else {}
+    return {key: value for name, inner in variables.items()
+            for key, value in _flattened(inner, f"{prefix}{name}.").items()}
 
 
 def _gitbook_json(source: Path) -> dict[str, Any]:
