@@ -6,7 +6,8 @@ path, the source book's BookFolder (every read goes through it: nothing outside
 the source book, nothing over the size limit) and, for GitBook, book.json's
 variables. Out: an Expanded: the new text, and notes "file:line: what could not
 be done and why". Nothing raises on a bad book: a directive that cannot be
-carried out is kept as written (or only its tag is dropped) and noted.
+carried out is kept as written (in prose with its braces escaped, so it shows as
+text) or only its tag is dropped, and noted.
 
 mdBook (its links preprocessor and its HTML renderer, followed line by line):
 `{{#include file[:lines|:anchor]}}` and `{{#rustdoc_include …}}` expanded,
@@ -22,14 +23,17 @@ GitHub alert (`> [!NOTE]` …), `{% code title lineNumbers %}` -> the title and
 line numbers on the fence, `{% tabs %}` -> a bold label per tab, `{% embed url %}`
 -> `<url>`, `{% content-ref %}` -> its content, `{% raw %}` -> its content,
 literal; `{{ book.x }}` -> the variable. Any other tag is dropped, its content
-kept. As in GitBook, code (fences and inline) is never templated.
+kept ("plain" keeps it: Jekyll's tags look the same). As in GitBook and HonKit,
+which wrap code in {% raw %} before templating, code (fences and inline) is left
+alone.
 
 Leanpub (LFM and Markua): `<<[caption](file)` -> a fence around the file,
 attribute lines (`{lang=ruby}`, `{title="x"}`, `{linenos=on}`) -> the fence they
-precede, `W>`, `T>`, `I>`, `E>` asides -> alerts, `A>`, `B>`, `D>`, `Q>`, `X>` ->
-block quotes (the last three labelled), `{aside}` … `{/aside}` blocks likewise;
-`{pagebreak}`, `{frontmatter}`, `{mainmatter}`, `{backmatter}`, `{sample: …}`
-lines removed; `leanpub-start-insert` markers in code removed.
+precede (other attribute lines go, noted), `W>`, `T>`, `I>`, `E>` asides -> alerts,
+`A>`, `B>`, `D>`, `Q>`, `X>` -> admonitions (`!!! question "Question"`), `{aside}`,
+`{blurb}`, `{blockquote}` blocks likewise; `{pagebreak}`, `{frontmatter}`,
+`{mainmatter}`, `{backmatter}`, `{sample: …}` lines removed; `leanpub-start-insert`
+markers in code removed. "plain" leaves asides alone (`Q>` / `A>` may be a dialogue).
 
 Every line of the author's text is kept, in order; a removed directive line
 leaves a blank line only where two blocks would otherwise run together.
@@ -42,6 +46,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -107,15 +112,21 @@ def _separator(where: str) -> _Line:
 
 def _settled(lines: Sequence[_Line]) -> list[_Line]:
     """The lines with each separator a blank line where it stands between two non-blank
-    lines, and gone elsewhere (a paragraph split by a removed tag stays split)."""
+    lines (a paragraph split by a removed tag stays split), gone elsewhere, and with it one of
+    two blank lines it stood between."""
     out: list[_Line] = []
+    drop_blank = False
     for index, line in enumerate(lines):
         if not line.separator:
-            out.append(line)
+            if not (drop_blank and not line.text.strip()):
+                out.append(line)
+            drop_blank = False
             continue
-        after = next((later for later in lines[index + 1:] if not later.separator), None)
-        if out and out[-1].text.strip() and after is not None and after.text.strip():
+        after = next((later for later in islice(lines, index + 1, None) if not later.separator), None)
+        before_blank = not out or not out[-1].text.strip()
+        if not before_blank and after is not None and after.text.strip():
             out.append(_Line("", line.where))
+        drop_blank = drop_blank or (bool(out) and before_blank and after is not None)
     return out
 
 
@@ -692,8 +703,9 @@ def _gitbook_block(tag: _Tag, body: list[_Line], run: _Run) -> list[_Line]:
     if tag.attributes.get("lineNumbers", "").lower() == "true":
         options.append('linenums="1"')
     opening = body[fence.start]
-    return [*body[:fence.start], _Line(_with_options(opening.text, fence, options), opening.where),
+    body = [*body[:fence.start], _Line(_with_options(opening.text, fence, options), opening.where),
             *body[fence.start + 1:]]
+    return [_separator(tag.where), *_trimmed(_settled(body)), _separator(tag.where)]
 
 
 def _fence_title(title: str) -> str:
