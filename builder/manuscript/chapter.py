@@ -22,6 +22,7 @@ from builder.images import collect_images
 from builder.manuscript.files import read_text
 from builder.manuscript.links import add_heading_anchors, prefix_ids
 from builder.manuscript.parts import NoteDraft, body_parts, extract_notes, inner_xml, without_links
+from builder.manuscript.snippets import with_snippets
 from builder.manuscript.tree import (
     chapter_heading,
     drop_comments,
@@ -109,6 +110,7 @@ def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
                        "from book.toml", Location(path))
         text = None
     if text is not None:
+        text = with_snippets(path, text, book_root, problems)
         text = checks.clean_characters(path, text, problems)
         if not checks.check_bounds(path, text, problems):
             text = None  # nothing to convert: it would exhaust the converter or the layout
