@@ -566,18 +566,26 @@ def _anchors(text: str) -> _Anchors:
 
 
 def _rewrite(text: str, chapter: Path, plan: _Plan) -> str:
-    """Links and image paths rewritten for the book folder, outside code."""
-    runs = itertools.groupby(_marked_lines(text), key=lambda marked: marked[1])
-    return "\n".join(
-        "\n".join(line for line, _ in run) if code
-        else _rewrite_prose("\n".join(line for line, _ in run), chapter, plan)
-        for code, run in runs)
+    """Links and image paths rewritten for the book folder, outside code; then the links
+    that used a reference definition which had to go become their text (anywhere in the file)."""
+    dead: set[str] = set()
+    runs = [(code, "\n".join(line for line, _ in run))
+            for code, run in itertools.groupby(_marked_lines(text), key=lambda marked: marked[1])]
+    runs = [(code, run if code else _rewrite_prose(run, chapter, plan, dead)) for code, run in runs]
+    if dead:
+        runs = [(code, run if code else _outside_code(run, lambda t, m: _sub(
+            _REFERENCE_LINK, lambda found: _unlinked_reference(found, dead), t, m)[0])) for code, run in runs]
+    return "\n".join(run for _, run in runs)
 
 
-def _rewrite_prose(text: str, chapter: Path, plan: _Plan) -> str:
+def _rewrite_prose(text: str, chapter: Path, plan: _Plan, dead: set[str]) -> str:
     """Links rewritten outside inline code; a link whose text holds code is still a link."""
-    masked = _INLINE_CODE.sub(lambda code: "\0" * len(code.group(0)), text)
-    return _rewrite_urls(text, masked, chapter, plan)
+    return _outside_code(text, lambda t, m: _rewrite_urls(t, m, chapter, plan, dead))
+
+
+def _outside_code(text: str, rewrite: Callable[[str, str], str]) -> str:
+    """*rewrite* given the text and the same text with inline code blanked, to match in."""
+    return rewrite(text, _INLINE_CODE.sub(lambda code: "\0" * len(code.group(0)), text))
 
 
 class _Found:
@@ -603,7 +611,7 @@ def _sub(pattern: re.Pattern[str], replace: Callable[[_Found], str], text: str,
     return "".join(out) + text[last:], "".join(out_masked) + masked[last:]
 
 
-def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
+def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan, dead: set[str]) -> str:
     def inline(match: _Found) -> str:
         bang, label, raw = match.group(1) or "", match.group(2) or "", match.group(3) or ""
         title = match.group(4) or ""
@@ -619,8 +627,6 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
             return f"![{label}]({new}{title})"
         new = _link_url(url, chapter, plan)
         return label if new is None else f"[{label}]({new}{title})"
-
-    dead: set[str] = set()
 
     def reference(match: _Found) -> str:
         raw, start = match.group(2) or "", match.group(1) or ""
@@ -659,8 +665,6 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan) -> str:
 
     for pattern, replace in ((_INLINE_LINK, inline), (_REFERENCE, reference), (_HTML_TAG, html)):
         text, masked = _sub(pattern, replace, text, masked)
-    if dead:
-        text = _sub(_REFERENCE_LINK, lambda m: _unlinked_reference(m, dead), text, masked)[0]
     return text
 
 
@@ -864,9 +868,9 @@ def _flavour(source: Path, plan: _Plan) -> Flavour:
         return "leanpub"
     if any((source / name).exists() for name in (".gitbook.yaml", "book.json", ".gitbook")):
         return "gitbook"
-    if _mdbook_table(source, []) or plan.order_source == "SUMMARY.md":
+    if _mdbook_table(source, []):
         return "mdbook"
-    return "plain"
+    return "plain"  # a SUMMARY.md alone may be either's: what is unambiguous in both
 
 
 def _flattened(variables: object, prefix: str = "") -> dict[str, str]:

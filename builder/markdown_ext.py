@@ -50,13 +50,28 @@ class PlaceholderExtension(Extension):
 # An opening fence, perhaps inside quotes or list items, whose language has ,attributes.
 MDBOOK_FENCE = re.compile(
     r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]+)(?:,[\w-]+)+[ \t]*$")
+ANY_FENCE = re.compile(r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # Before superfences (priority 25 when it stashes fenced blocks).
 FENCE_INFO_PRIORITY = 40
 
 
 class FenceInfoPreprocessor(Preprocessor):
+    """mdBook's `rust,ignore` info strings made a bare language, on opening fences only: a
+    fence shown inside another fence's code is code, kept as written."""
+
     def run(self, lines: list[str]) -> list[str]:
-        return [MDBOOK_FENCE.sub(r"\g<lead>\g<fence>\g<lang>", line) for line in lines]
+        out, open_fence = [], ""
+        for line in lines:
+            marks = ANY_FENCE.match(line)
+            if open_fence:
+                if marks and marks["fence"][0] == open_fence[0] and len(marks["fence"]) >= len(open_fence) \
+                        and not marks["info"].strip():
+                    open_fence = ""
+            elif marks:
+                open_fence = marks["fence"]
+                line = MDBOOK_FENCE.sub(r"\g<lead>\g<fence>\g<lang>", line)
+            out.append(line)
+        return out
 
 
 class FenceInfoExtension(Extension):

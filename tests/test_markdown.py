@@ -132,3 +132,11 @@ def test_html_comments_are_not_published_and_never_fail_late(tmp_path: Path) -> 
         text = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
     assert "<!--" not in text.split("</head>", 1)[-1] and "with dashes" not in text
     assert "The end  comes." in text or "The end comes." in text
+
+
+def test_an_mdbook_fence_shown_inside_another_fence_keeps_its_info_string() -> None:
+    from builder.manuscript import new_markdown
+
+    html = new_markdown().convert("~~~markdown\n```rust,noplayground\nfn main() {}\n```\n~~~\n")
+    assert "```rust,noplayground\nfn main() {}\n```" in html
+    assert '<span class="k">fn</span>' in new_markdown().convert("```rust,ignore\nfn main() {}\n```\n")
