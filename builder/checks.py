@@ -5,18 +5,24 @@ it. Out: Diagnostics added to a Problems collector, each naming the file, line
 and column where the mistake is and what to do about it. Checks never stop at
 the first problem, so `builder check` lists everything in one run; unsafe
 markup is also removed from the tree, so no later stage ever sees it.
+
+Also the one rule for heading levels (outline: each heading one below the heading
+it falls under), which the manuscript's tree edits apply and the book's
+accessibility count checks; and that count (accessibility: the built Book -> what
+it meets of the rules DAISY Ace checks), from which the EPUB's claim is made.
 """
 
 from __future__ import annotations
 
 import html.entities
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lxml import etree
 
 from builder.errors import Location, Problems
+from builder.model import Accessibility, Book
 
 # C0 controls (but tab, newline, carriage return), DEL and the non-characters: not allowed in XML.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -137,18 +143,31 @@ def _numeric_entities(markup: str) -> str:
     return re.sub(r"&([A-Za-z][A-Za-z0-9]*);", numeric, markup)
 
 
-def check_heading_levels(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
-    """Warn where a heading skips a level (## then ####): readers' outlines break."""
-    previous = 1
-    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        level = int(heading.tag[1])
-        if level > previous + 1:
-            title = " ".join(str(heading.xpath("string()")).split())
-            problems.warning(
-                f"heading level skips from h{previous} to h{level} ({title!r}); use "
-                f"{'#' * (previous + 1)} for it", locate(path, text, title[:40]),
-            )
-        previous = level
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def outline(levels: Sequence[int], top: int) -> list[tuple[int, int]]:
+    """The one rule for heading levels. In: the levels of a chapter's headings in
+    reading order, below its title at level *top*. Out: for each, the level of the
+    heading it falls under as written (the nearest earlier one of a higher rank, else
+    the title) and the level it has in an outline without skips: one below that
+    heading's. h2, h4, h5, h3 -> h2, h3, h4, h3: relative nesting is kept."""
+    placed: list[tuple[int, int]] = []  # the open headings: (written level, outline level)
+    out = []
+    for level in levels:
+        while placed and placed[-1][0] >= level:
+            placed.pop()
+        under, parent = placed[-1] if placed else (top, top)
+        placed.append((level, min(6, parent + 1)))
+        out.append((under, placed[-1][1]))
+    return out
+
+
+def skips(levels: Sequence[int], top: int) -> int:
+    """How many of *levels* skip a level below the heading they fall under (or are
+    no lower than the title)."""
+    return sum(1 for level, (under, _) in zip(levels, outline(levels, top), strict=True)
+               if level > under + 1 or level <= top)
 
 
 def check_duplicate_ids(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
@@ -243,3 +262,36 @@ def nesting_depth(html: str) -> int:
         depth = max(0, depth - 1) if closing else depth + 1
         deepest = max(deepest, depth)
     return deepest
+
+
+def accessibility(book: Book) -> Accessibility:
+    """In: the built book. Out: what its chapters' markup (titles, bodies, notes) meets of
+    the rules Ace checks. The template's own pages and the author table are the
+    builder's and meet them by construction (the cover has alt text, the table its th)."""
+    images = without_alt = tables = headerless = skipped = empty = 0
+    for chapter in book.chapters:
+        body = "".join(part.xhtml for part in chapter.body if part.kind == "markup")
+        notes = "".join(note.block_xhtml for note in chapter.notes)
+        root = etree.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub='
+                                f'"http://www.idpf.org/2007/ops"><h1>{chapter.title_html}</h1>{body}{notes}</div>')
+        for image in root.iter("{*}img"):
+            alt = (image.get("alt") or "").strip()
+            decorative = image.get("alt") == "" and image.get("role") in ("presentation", "none")
+            images += not decorative
+            without_alt += not decorative and not alt
+        for table in root.iter("{*}table"):
+            if table.get("role") in ("presentation", "none"):
+                continue
+            tables += 1
+            headerless += next(table.iter("{*}th"), None) is None
+        headings = list(root.iter(*(f"{{*}}{name}" for name in HEADINGS)))
+        empty += sum(1 for h in headings if not _has_text(h))
+        levels = [int(etree.QName(h).localname[1]) for h in headings[1:]]
+        skipped += skips(levels, 1)
+    return Accessibility(book.meta.language, images, without_alt, tables, headerless, skipped, empty)
+
+
+def _has_text(heading: etree._Element) -> bool:
+    """Whether a heading has a name a reader hears: its text, or an image's alt."""
+    return bool(str(heading.xpath("string()")).strip()) or any(
+        (image.get("alt") or "").strip() for image in heading.iter("{*}img"))

@@ -21,6 +21,7 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
+from builder import checks
 from builder.errors import Location, RenderError
 from builder.model import Book, Chapter, PageMap, RenderedDocument
 from builder.pagebreaks import insert_page_breaks
@@ -152,37 +153,46 @@ def page_break_source(book: Book) -> str:
 def accessibility_metadata(
     book: Book, documents: Sequence[RenderedDocument], page_map: PageMap | None
 ) -> list[tuple[str, str, dict[str, str]]]:
-    """EPUB Accessibility 1.1 package metadata, derived from what the book holds."""
-    has_images = any("<img" in document.xhtml for document in documents)
-    has_tables = book.author_table is not None or any(
-        "<table" in part.xhtml for chapter in book.chapters for part in chapter.body)
+    """EPUB Accessibility 1.1 package metadata, derived from what the book holds: it
+    claims conformance (dcterms:conformsTo) only when the book meets every rule
+    checks.accessibility counts, and otherwise says in its summary what is not met."""
+    met = checks.accessibility(book)
+    has_images = any("<img" in document.xhtml for document in documents)  # the cover's too
+    described = met.images_without_alt == 0
+    has_tables = met.tables > 0 or book.author_table is not None  # the template's table has th
     modes = ["textual", "visual"] if has_images else ["textual"]
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
-    if has_images:
+    if has_images and described:
         features.append("alternativeText")
     if page_map is not None:
         features += ["pageNavigation", "printPageNumbers"]
+    if met.conforms:
+        claim = "This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA."
+    else:
+        claim = ("This publication does not claim conformance to EPUB Accessibility 1.1 or WCAG 2.1 "
+                 f"Level AA: {'; '.join(met.unmet)}.")
     summary = (
-        "This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA. It has a table "
-        "of contents, landmarks and headings for navigation, a logical reading order, and text "
-        "that reflows and follows the reader's font, size and colour settings."
-        + (" Images have text alternatives." if has_images else "")
-        + (" Tables have captions and header cells." if has_tables else "")
+        f"{claim} It has a table of contents, landmarks and headings for navigation, a logical "
+        "reading order, and text that reflows and follows the reader's font, size and colour settings."
+        + (" Images have text alternatives." if has_images and described else "")
+        + (" Tables have header cells." if has_tables and not met.tables_without_header else "")
         + (" Page numbers of the print edition are marked and listed." if page_map else "")
     )
     source = page_break_source(book)
     entries: list[tuple[str, str, dict[str, str]]] = []
     entries += [("schema:accessMode", mode, {}) for mode in modes]
-    entries.append(("schema:accessModeSufficient", "textual", {}))
+    if described:  # text alone suffices only where every image is described in words
+        entries.append(("schema:accessModeSufficient", "textual", {}))
     if has_images:
         entries.append(("schema:accessModeSufficient", "textual,visual", {}))
     entries += [("schema:accessibilityFeature", feature, {}) for feature in features]
     entries.append(("schema:accessibilityHazard", "none", {}))
     entries.append(("schema:accessibilitySummary", summary, {}))
     entries.append(("schema:pageBreakSource", source if page_map else "none", {}))
-    entries.append(("dcterms:conformsTo", CONFORMANCE, {"id": "conformance"}))
-    certifier = book.meta.publisher or ", ".join(book.meta.authors)
-    entries.append(("a11y:certifiedBy", certifier, {"refines": "#conformance"}))
+    if met.conforms:
+        entries.append(("dcterms:conformsTo", CONFORMANCE, {"id": "conformance"}))
+        certifier = book.meta.publisher or ", ".join(book.meta.authors)
+        entries.append(("a11y:certifiedBy", certifier, {"refines": "#conformance"}))
     return entries
 
 

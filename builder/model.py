@@ -247,6 +247,41 @@ class Book:
 
 
 @dataclass(frozen=True)
+class Accessibility:
+    """What the built book meets of the rules DAISY Ace checks for EPUB Accessibility 1.1
+    and WCAG 2.1 Level AA (text alternatives, table headers, headings, language),
+    counted in its chapters' markup. The EPUB claims conformance only when nothing
+    is unmet; otherwise it says what is not."""
+
+    language: str
+    images: int  # images that carry content (not those the author marked decorative)
+    images_without_alt: int
+    tables: int  # data tables (not those the author marked role="presentation")
+    tables_without_header: int  # no th at all: no header row, nor header column
+    skipped_headings: int  # a level skipped below the heading it falls under
+    empty_headings: int
+
+    @property
+    def unmet(self) -> tuple[str, ...]:
+        """What is not met, each a plain clause for the summary ("2 tables have no header row")."""
+        counted = [
+            (self.images_without_alt, "image has no text alternative", "images have no text alternative"),
+            (self.tables_without_header, "table has no header row or column",
+             "tables have no header row or column"),
+            (self.skipped_headings, "heading skips a level", "headings skip a level"),
+            (self.empty_headings, "heading is empty", "headings are empty"),
+        ]
+        clauses = [f"{n} {one if n == 1 else many}" for n, one, many in counted if n]
+        if not self.language.strip():
+            clauses.append("the language is not set")
+        return tuple(clauses)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.unmet
+
+
+@dataclass(frozen=True)
 class Page:
     """One document of the EPUB (one XHTML file); the PDF joins them all."""
 

@@ -78,6 +78,8 @@ def build(
     clock.lap(f"manuscript  {meta.title!r}: {len(book.chapters)} chapters, "
               f"{len(book.warnings)} warnings, print edition rendered")
     warnings = list(book.warnings)
+    if "epub" in wanted:
+        warnings += _unclaimed(book)
     outputs: dict[str, bytes] = {}
     cache_notes: list[str] = []
     page_map = None if "pdf" in wanted else load_page_map(meta.root, draft.layout_key, cache_notes)
@@ -106,6 +108,18 @@ def build(
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
     return BuildResult(tuple(files), tuple(warnings))
+
+
+def _unclaimed(book: Book) -> list[Diagnostic]:
+    """Why the EPUB claims no accessibility conformance (builder.epub declares it only
+    when the book meets every rule checks.accessibility counts), if it does not."""
+    from builder.checks import accessibility
+
+    unmet = accessibility(book).unmet
+    if not unmet:
+        return []
+    return [Diagnostic("the EPUB makes no accessibility conformance claim (EPUB Accessibility 1.1, "
+                       f"WCAG 2.1 Level AA): {'; '.join(unmet)}", book.meta.root)]
 
 
 def _pdf_with_epub_beside(book: Book, document: Any, with_epub: bool, built_at: dt.datetime,

@@ -46,12 +46,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("mdbook-guide", "EPUB no ``` {{# {% in text"):
         "escaped directives keep their backslash (format/mdbook.md:138 `\\{{#include file.rs}}` prints "
         "`\\{{#include file.rs}}`, mdBook prints `{{#include file.rs}}`) and unescaped ones are printed",
-    ("mdbook-guide", "Ace 0 violations"):
-        "Ace heading-order: cli/watch.md:9 `#### Specify a directory` right after the chapter title "
-        "stays <h4> after <h1> (the builder warns, the importer does not re-level)",
-    ("dhall-manual", "Ace 0 violations"):
-        "Ace heading-order: a second `# Next steps` in a Leanpub chapter makes the builder shift every "
-        "`##` to <h3> right after the chapter's <h1> (04-ProjectOrganization.md:21)",
 }
 
 

@@ -151,7 +151,6 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
     checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)
-    checks.check_heading_levels(path, text, root, problems)
     heading = chapter_heading(path, text, root, meta.structure, problems)
     if heading is None:
         return None

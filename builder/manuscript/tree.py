@@ -1,8 +1,9 @@
 """Tree edits on a converted chapter: its title taken out, headings lifted, figures made.
 
 In: a chapter's parsed tree (lxml, after Python-Markdown). Out: the same tree
-edited in place: the title heading taken out (and returned), the other
-headings lifted to start at h2, images alone in a paragraph made figures,
+edited in place: the title heading taken out (and returned), empty headings
+dropped, the other headings set under it from h2 without skipping a level,
+images alone in a paragraph made figures,
 rules marked as section breaks, Pygments' empty spans dropped, and a part
 marker after each web link where print may show its URL.
 """
@@ -10,6 +11,7 @@ marker after each web link where print may show its URL.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,10 +26,10 @@ URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # RFC 3986's reserved and unreserved marks
 
 
 def chapter_heading(path: Path, text: str, root: etree._Element, structure: Structure,
-                     problems: Problems) -> etree._Element | None:
-    """Take the chapter's title heading out of the body; lift the rest so the
-    body's headings start at h2 (a file may hold a book-title line first, or
-    several top-level headings)."""
+                    problems: Problems) -> etree._Element | None:
+    """Take the chapter's title heading out of the body; set the body's headings
+    under it (h2 and below, none skipping a level) and drop the empty ones (a file
+    may hold a book-title line first, or several top-level headings)."""
     level = structure.chapter_level
     heading = next((h for h in root if h.tag == f"h{level}"), None)
     if heading is None:
@@ -48,21 +50,111 @@ def chapter_heading(path: Path, text: str, root: etree._Element, structure: Stru
     if override:
         heading = etree.Element("h1")
         heading.text = override
-    lift_headings(root, level)
+    elif not _name_empty_heading(path, text, heading, problems):
+        problems.error(f"the chapter's title is empty; write it after the `{'#' * level}`",
+                       _empty_heading_location(path, text, heading, 0))
+        return None
+    drop_empty_headings(path, text, root, problems)
+    for skip in lift_headings(root, level):
+        title = " ".join(str(skip.heading.xpath("string()")).split())
+        problems.warning(
+            f"heading level skips from h{skip.under} to h{skip.written} ({title!r}); the book moves it up "
+            f"to one level below the heading above it: write {'#' * (skip.under + 1)} for it",
+            checks.locate(path, text, title[:40]))
     return heading
 
 
-def lift_headings(root: etree._Element, chapter_level: int) -> None:
-    """Sections sit one level below the chapter title (h2 in the book), whatever
-    level starts a chapter in the manuscript; extra top-level headings become
-    sections too."""
-    headings = list(root.iter("h1", "h2", "h3", "h4", "h5", "h6"))
-    levels = [int(h.tag[1]) - (chapter_level - 1) for h in headings]
-    if not levels:
-        return
-    extra = max(0, 2 - min(levels))
-    for heading, level in zip(headings, levels, strict=True):
-        heading.tag = f"h{min(6, level + extra)}"
+@dataclass(frozen=True)
+class Skip:
+    """A heading written more than one level below the heading it falls under."""
+
+    heading: etree._Element
+    written: int  # its level in the manuscript
+    under: int  # the manuscript level of the heading it falls under (the title's, at the top)
+
+
+def lift_headings(root: etree._Element, chapter_level: int) -> list[Skip]:
+    """Set each body heading one level below the heading it falls under, the chapter
+    title being h1 (checks.outline, the one rule), whatever level starts a chapter in
+    the manuscript: sections are h2, extra top-level headings become sections too,
+    and a skip (## then ####) is closed, the headings under it following.
+    Out: the skips as written, for the author to hear of."""
+    headings = list(root.iter(*checks.HEADINGS))
+    written = [int(h.tag[1]) for h in headings]
+    found = []
+    for heading, level, (under, placed) in zip(headings, written, checks.outline(written, chapter_level),
+                                               strict=True):
+        heading.tag = f"h{placed - (chapter_level - 1)}"
+        if level > under + 1:
+            found.append(Skip(heading, level, under))
+    return found
+
+
+def drop_empty_headings(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
+    """A heading without text (`##` alone, or one holding only an anchor) names nothing in
+    a reader's outline: it goes, with a warning, its anchors kept where it stood. One holding
+    only an image with alt text takes that text instead."""
+    searched = 0
+    for heading in list(root.iter(*checks.HEADINGS)):
+        if _name_empty_heading(path, text, heading, problems):
+            continue
+        where = _empty_heading_location(path, text, heading, searched)
+        searched = _offset(text, where)
+        problems.warning("an empty heading names nothing in a reader's outline; it is left out "
+                         "(write its title, or remove the line)", where)
+        for identifier in _ids(heading):
+            anchor = etree.Element("span", id=identifier)
+            heading.addprevious(anchor)
+        checks.remove_element(heading)
+
+
+def _name_empty_heading(path: Path, text: str, heading: etree._Element, problems: Problems) -> bool:
+    """Whether *heading* has text, given, where it has none but holds an image with alt
+    text, that text in place of the image (a heading is a line of text in an outline)."""
+    if str(heading.xpath("string()")).strip():
+        return True
+    image = next((i for i in heading.iter("img") if (i.get("alt") or "").strip()), None)
+    if image is None:
+        return False
+    alt = " ".join(str(image.get("alt")).split())
+    problems.warning(f"a heading holding only an image takes its alt text {alt!r} as its title; "
+                     "the image is left out (write the title after the #)",
+                     checks.locate(path, text, str(image.get("src") or "<img")))
+    image.tail = alt + (image.tail or "")
+    checks.remove_element(image)
+    return True
+
+
+# Python-Markdown's toc extension names a heading without text `_1`, `_2`, …: no one links there.
+_UNNAMED_ID = re.compile(r"_\d+")
+_EMPTY_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]*(\{[^}\n]*\}[ \t]*)?#*[ \t]*$", re.M)
+
+
+def _ids(heading: etree._Element) -> list[str]:
+    ids = [str(e.get("id")) for e in heading.iter() if isinstance(e.tag, str) and e.get("id")]
+    return [i for i in ids if not (i == heading.get("id") and _UNNAMED_ID.fullmatch(i))]
+
+
+def _empty_heading_location(path: Path, text: str, heading: etree._Element, after: int) -> Location:
+    """Where an empty heading is written: at its anchor or image, else the next line that is
+    nothing but #s after offset *after* (so that each empty heading finds its own line)."""
+    needles = [n for i in _ids(heading) for n in (f'id="{i}"', f"{{#{i}")]
+    needles += [str(image.get("src")) for image in heading.iter("img") if image.get("src")]
+    for needle in needles:
+        if needle in text:
+            return checks.locate(path, text, needle)
+    found = _EMPTY_ATX.search(text, after)
+    if found is None:
+        return checks.locate(path, text, f"<{heading.tag}")
+    return Location(path, *checks.line_and_column(text, text.index("#", found.start())))
+
+
+def _offset(text: str, where: Location) -> int:
+    """The offset of the line after *where*."""
+    if where.line is None:
+        return 0
+    lines = text.splitlines(keepends=True)
+    return sum(len(line) for line in lines[:where.line])
 
 
 TASK_MARKS = {True: "\u2611", False: "\u2610"}  # ☑ ☐
