@@ -369,6 +369,12 @@ def expected_from_source(src: Path) -> Expected:
             lines = _expand_gitbook(chapter, src, expected.not_countable)
         else:
             lines = _expand_plain(chapter, src, kind == "leanpub")
+        if kind != "mdbook" and lines and lines[0].text.strip() == "---":
+            # YAML front matter (GitBook's description, layout): not shown as text
+            closing = (i for i, line in enumerate(lines[1:], start=1) if line.text.strip() in ("---", "..."))
+            end = next(closing, 0)
+            for line in lines[:end + 1]:
+                line.text = ""
         prose: list[Line] = []
         fence: tuple[str, int, str] | None = None  # (marker, indent, language)
         quoted = False  # a fence inside a block quote
@@ -395,7 +401,7 @@ def expected_from_source(src: Path) -> Expected:
             else:
                 text = line.text[indent:] if line.text[:indent].strip() == "" else line.text.lstrip()
             prose.append(Line("", line.file, line.line))
-            if not text.strip():
+            if not squeeze(text):
                 continue
             if _hidden(text, language, prefixes):
                 expected.hidden_code_lines += 1
@@ -483,7 +489,8 @@ def letters(text: str) -> str:
 
 def squeeze(text: str) -> str:
     """The text without any whitespace (code lines wrap and are re-indented)."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    text = unicodedata.normalize("NFKC", text).replace("\u200b", "").replace("\ufeff", "")
+    return "".join(text.split())
 
 
 # --- the output side ------------------------------------------------------------------------------
@@ -578,6 +585,35 @@ class Fidelity:
         return self.code_found / self.code_lines if self.code_lines else 1.0
 
 
+def found_with_gaps(needle: str, haystack: str, gap: int = 3000, gaps: int = 3, sync: int = 16,
+                    min_gap: int = 25) -> bool:
+    """Whether *needle* is in *haystack* in order, interrupted at most *gaps* times by
+    *min_gap* to *gap* characters (a page's footnotes, its running head and folio, a
+    figure placed between); after each interruption the next *sync* characters must be
+    found again. A short insertion (a stray `[label]`) is not an interruption: it is missed."""
+    if len(needle) < sync * 2:
+        return False
+    start = haystack.find(needle[:sync])
+    tries = 0
+    while start >= 0 and tries < 50:
+        tries += 1
+        i, j, left = 0, start, gaps
+        while True:
+            while i < len(needle) and j < len(haystack) and needle[i] == haystack[j]:
+                i, j = i + 1, j + 1
+            if i == len(needle):
+                return True
+            if left == 0:
+                break
+            left -= 1
+            found = haystack.find(needle[i:i + sync], j + min_gap, j + gap + sync)
+            if found < 0:
+                break
+            j = found
+        start = haystack.find(needle[:sync], start + 1)
+    return False
+
+
 def _example(item: Item) -> dict[str, Any]:
     return {"where": f"{item.file}:{item.line}", "text": item.text[:160]}
 
@@ -591,6 +627,11 @@ def measure(expected: Expected, text: str, code_text: str | None, leak_text: str
     # becomes a footnote), which fall inside the paragraph's letters.
     missing_paragraphs = [p for p in expected.paragraphs if letters(p.text) not in haystack
                           and re.sub(r"\d", "", letters(p.text)) not in undigited]
+    if code_text is None:
+        # The PDF: a paragraph that runs over a page break has the page's footnotes (and
+        # whatever the page puts below it) inside it; allow a few such interruptions.
+        missing_paragraphs = [p for p in missing_paragraphs
+                              if not found_with_gaps(re.sub(r"\d", "", letters(p.text)), undigited)]
     squeezed_all = squeeze(text)
     squeezed_code = squeeze(code_text) if code_text is not None else squeezed_all
     missing_code, outside = [], 0
