@@ -127,7 +127,7 @@ def test_bad_isbn_checksum(book: Book) -> None:
 
 def test_listed_chapter_missing(book: Book) -> None:
     book.toml(replace=('"chapters/02-second.md"', '"chapters/02-secnd.md"'))
-    fails(book, "book.toml:7:1: error: chapters: 'chapters/02-secnd.md' is listed but there is no such file")
+    fails(book, "book.toml:7:37: error: chapters: 'chapters/02-secnd.md' is listed but there is no such file")
 
 
 def test_unlisted_chapter_file_is_a_warning(book: Book) -> None:
@@ -175,6 +175,12 @@ def test_link_to_a_missing_chapter(book: Book) -> None:
 def test_link_to_a_local_file_that_is_no_chapter(book: Book) -> None:
     book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\nSee [code](src/main.rs).\n")
     fails(book, "02-second.md:5:12: error: link to 'src/main.rs': only chapters (.md) and web addresses")
+
+
+def test_a_link_whose_parentheses_do_not_pair_is_named_not_a_crash(book: Book) -> None:
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\n[0](https://example.org/()\n"
+               "' ([^n1]\n\n[^n1]: a note\n")
+    fails(book, "02-second.md:5:3: error: the link to 'https://example.org/()' runs on over what follows it")
 
 
 def test_duplicate_ids(book: Book) -> None:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -54,7 +53,7 @@ NOT_TEXT = "".join(map(chr, range(0x20))) + "\x7f\ufffe\uffff"
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",),
                                        exclude_characters=MARKUP + NOT_TEXT),
                 min_size=1, max_size=12)
-# A web address's path: any of those characters but "(" (see KNOWN_BUGS).
+# A web address's path: any of those characters but "(" (an unpaired one is an error, see test_diagnostics).
 url_words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",),
                                            exclude_characters=MARKUP + NOT_TEXT + "("),
                     min_size=1, max_size=12)
@@ -303,25 +302,6 @@ def _assert_refused_at_the_faults(exc: BuilderError, root: Path, manuscript: Man
         named = any(where(d.path) == fault.file and d.line == fault.line and fault.said in d.message
                     for d in errors)
         assert named, f"{fault.name} not named at {fault.file}:{fault.line}:\n{exc}\n{manuscript}"
-
-
-# Valid manuscripts the builder gets wrong today, found by the generator above,
-# which leaves these out until they pass (strict: a fix fails the test until its
-# mark goes, and the generator's exclusion with it).
-KNOWN_BUGS = {
-    "an open ( in a web address, a new line, a quote and a note call crash the build": [
-        "# 1. T\n\n[0](https://example.org/()\n' ([^n1]\n\n[^n1]: a note\n"],
-}
-
-
-@pytest.mark.parametrize("chapters", [
-    pytest.param(chapters, id=bug, marks=pytest.mark.xfail(strict=True, reason=bug))
-    for bug, chapters in KNOWN_BUGS.items()])
-def test_known_builder_bugs(chapters: list[str], tmp_path: Path) -> None:
-    _write_book(tmp_path / "book", chapters)
-    epub = build(tmp_path / "book", tmp_path / "dist", ["epub"]).files[0]
-    messages = epubcheck(epub)
-    assert messages == [], [f"{m['ID']}: {m['message']}" for m in messages]
 
 
 # --- two cores, one core -------------------------------------------------------------------------

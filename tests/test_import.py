@@ -237,8 +237,8 @@ def test_mdbook_parts_become_book_parts_after_the_prefix_chapters(mdbook: Import
 
 def test_suffix_chapters_after_the_parts_are_in_no_part(tmp_path: Path) -> None:
     source = _source(tmp_path, {
-        "SUMMARY.md": "# Summary\n\n[Intro](intro.md)\n\n# Basics\n\n- [A](a.md)\n    - [A, part two](a.md#two)\n"
-                      "\n## More\n\n* [B](b.md)\n\n---\n\n[Credits](credits.md)\n",
+        "SUMMARY.md": "# Summary\n\n[Intro](intro.md)\n\n# Basics\n\n- [A](a.md)\n"
+                      "    - [A, part two](a.md#two)\n\n## More\n\n* [B](b.md)\n\n---\n\n[Credits](credits.md)\n",
         "intro.md": "# Intro\n", "a.md": "# A\n\n## Two\n", "b.md": "# B\n", "credits.md": "# Credits\n",
     })
     report = import_book(source, tmp_path / "out")
@@ -388,9 +388,10 @@ def test_the_import_command_reports_and_exits_zero(tmp_path: Path) -> None:
 def test_links_as_real_books_write_them(tmp_path: Path) -> None:
     source = _source(tmp_path, {
         "SUMMARY.md": "- [One](one.md)\n- [Two](sub/two.md)\n",
-        "one.md": "# One\n\nSee [`Vec<T>` and more](sub/two.md/#the-part), [gh](sub/two.md#user-content-the-part),"
-                  " [top](#one) and [std](../std/vec/index.html).\n",
-        "sub/two.md": "# Two\n\n## The Part\n\nBack to [one](../one.md#one).[^n]\n\n[^n]: In [one](../one.md).\n",
+        "one.md": "# One\n\nSee [`Vec<T>` and more](sub/two.md/#the-part), "
+                  "[gh](sub/two.md#user-content-the-part), [top](#one) and [std](../std/vec/index.html).\n",
+        "sub/two.md": "# Two\n\n## The Part\n\nBack to [one](../one.md#one).[^n]\n\n"
+                      "[^n]: In [one](../one.md).\n",
     })
     report = import_book(source, tmp_path / "out", base_url="https://doc.example.org/book/")
     one, two = _text(report, "01-one.md"), _text(report, "02-two.md")
@@ -441,7 +442,8 @@ def test_reference_links_to_files_not_imported_become_their_text(tmp_path: Path)
 def test_images_the_book_cannot_hold_and_gitbook_heading_anchors(tmp_path: Path) -> None:
     source = _source(tmp_path, {
         "a.md": "# A\n\n## Theory <a href=\"#theory\" id=\"theory\"></a>\n\n![](pics/p\\(1\\).png)\n\n"
-                "![a chart](https://example.org/c.png) ![gone](gone.png)\n\n<img src=\"gone.svg\" alt=\"\">\n",
+                "![a chart](https://example.org/c.png) ![gone](gone.png)\n\n"
+                "<img src=\"gone.svg\" alt=\"\">\n",
         "pics/p(1).png": b"\x89PNG\r\n\x1a\n",
     })
     report = import_book(source, tmp_path / "out")

@@ -19,6 +19,7 @@ from builder import checks, legacy
 from builder.config import slugify
 from builder.errors import Location, Problems
 from builder.images import collect_images
+from builder.manuscript.convert import without_set_asides
 from builder.manuscript.files import read_text
 from builder.manuscript.links import add_heading_anchors, prefix_ids
 from builder.manuscript.parts import NoteDraft, body_parts, extract_notes, inner_xml, without_links
@@ -137,6 +138,7 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
                   slug: str, problems: Problems, images: dict[Path, BookImage]) -> ChapterDraft | None:
     try:
         html, raw_blocks = conversions.convert(text)
+        html = without_set_asides(path, text, html, problems)
     except RecursionError:  # what check_bounds did not see nests deeper than the converter goes
         problems.error("the chapter nests too deeply to convert; flatten its lists, quotes or blocks",
                        Location(path, 1, 1))

@@ -2,16 +2,25 @@
 
 In: nothing (the extensions and their settings are fixed here). Out: a new
 converter, and a string naming everything besides the text that shapes its
-output (the cache key's salt).
+output (the cache key's salt); and, for its output, the check that nothing
+Python-Markdown set aside was left behind in it.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import markdown
 
+from builder import checks
+from builder.errors import Problems
 from builder.markdown_ext import FenceInfoExtension, PlaceholderExtension
+
+# Python-Markdown sets pieces aside between these marks and puts them back at the end.
+_SET_ASIDE = re.compile("[\x02\x03]")
+_ADDRESS_SETTING_ASIDE = re.compile('href="([^"\x02]*)[^"]*\x02')
 
 # Python-Markdown with the extension set MkDocs Material authors write for
 # (pymdown-extensions), so a book's Markdown reads as it does on their sites.
@@ -59,3 +68,17 @@ def new_markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG, output_format="html"
     )
+
+
+def without_set_asides(path: Path, text: str, html: str, problems: Problems) -> str:
+    """*html* with no mark of a piece Python-Markdown set aside and did not put back: that happens
+    when a link's address opens a ( that nothing closes, and it swallows what follows (a note
+    call, code): an error at the link, not a crash later."""
+    if not _SET_ASIDE.search(html):
+        return html
+    addresses = [a.split("\n")[0] for a in _ADDRESS_SETTING_ASIDE.findall(html)] or [""]
+    for address in addresses:
+        problems.error(f"the link to {address!r} runs on over what follows it: its parentheses do not pair "
+                       "up; close the link's ( with a ), or write a ( inside the address as %28",
+                       checks.locate(path, text, f"]({address}" if address else "]("))
+    return _SET_ASIDE.sub("", html)
