@@ -237,7 +237,11 @@ def _order_files(source: Path) -> list[Path]:
     names = ("SUMMARY.md", "Book.txt", "toc.md")
     found = [folder / name for name in names for folder in folders]
     found.append(source / "README.md")
-    return [path for path in found if path.is_file() and _inside(path, source)]
+    for path in found:
+        if os.path.lexists(path) and not _inside(path, source):
+            raise BuilderError(f"{path.name} leads outside the source folder (a symbolic link); it is not "
+                               "followed and nothing was imported", Location(path))
+    return [path for path in found if path.is_file()]
 
 
 def _gitbook_root(source: Path) -> str:
