@@ -28,25 +28,10 @@ TARGETS = ("import exit 0", "build exit 0", "EPUBCheck 0 errors 0 warnings", "Ac
            "EPUB no ``` {{# {% in text", "PDF paragraphs >= 99%", "PDF code lines >= 99%",
            "PDF no ``` {{# {% in text", "PDF no text off the page")
 
-NO_BUILD = "the build fails (see 'build exit 0'), so there is no EPUB to check"
-KNOWN: dict[tuple[str, str], str] = {
-    ("nomicon", "EPUB paragraphs >= 99%"):
-        "the importer drops reference-link definitions whose target is not an imported chapter "
-        "(hrtb.md:109 `[lt]: lifetimes.html`), so `[lifetimes section][lt]` is printed as it is",
-    ("hacker-recipes", "EPUB no ``` {{# {% in text"):
-        "GitBook tags ({% tabs %}, {% tab title=... %}, {% hint style=... %}, {% endhint %}, {% embed %}) "
-        "are kept as text (ad/recon/password-policy.md:7 `{% tabs %}`)",
-    ("mdbook-guide", "EPUB paragraphs >= 99%"):
-        "mdBook {{#include}} is not expanded: cli/watch.md:30 `{{#include arg-watcher.md}}` is printed "
-        "as text and arg-watcher.md's paragraphs are missing",
-    ("mdbook-guide", "EPUB code lines >= 99%"):
-        "{{#playground example.rs}} (format/mdbook.md:295) is not expanded, and inside a ~~~markdown fence "
-        "the literal line ```rust,noplayground (format/mdbook.md:88) comes out as ```rust (the mdBook "
-        "info-string attributes are stripped inside another fence's content)",
-    ("mdbook-guide", "EPUB no ``` {{# {% in text"):
-        "escaped directives keep their backslash (format/mdbook.md:138 `\\{{#include file.rs}}` prints "
-        "`\\{{#include file.rs}}`, mdBook prints `{{#include file.rs}}`) and unescaped ones are printed",
-}
+# (book, target) -> the cause, while today's importer misses it. Every cause found when
+# the corpus came in (reference definitions dropped, mdBook directives and GitBook tags
+# printed, escaped directives keeping their backslash, heading order) is fixed: none left.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @functools.cache
