@@ -2,9 +2,10 @@
 
 In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
 `check [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `--version`, `--debug`.
-Out: progress lines and warnings on stderr; a mistake in the book prints one
-`file:line:col: error: message` per problem and exits non-zero, with no
-traceback unless --debug is given.
+Out: on stderr, build progress (a bar on a terminal, else a line per stage),
+warnings and a summary line (files and sizes, pages, words, warnings, time); a
+mistake in the book prints one `file:line:col: error: message` per problem and
+exits non-zero, with no traceback unless --debug is given.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
                        help="the printer's PDF: 3 mm bleed on every side and crop marks")
     build.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=None,
                        help="PDF flavour (default pdf/ua-1, tagged; pdf/a-3u or pdf/a-4 for archives)")
-    build.add_argument("--quiet", action="store_true", help="no progress lines")
+    build.add_argument("--quiet", action="store_true",
+                       help="no progress lines (warnings and the summary line still shown)")
     check = commands.add_parser(
         "check", help="check the book without building: every problem, as file:line:col: level: message")
     check.add_argument("book_dir", nargs="?", default=".", type=Path, metavar="BOOK_DIR")
@@ -141,16 +143,15 @@ def _check(args: argparse.Namespace, err: TextIO) -> int:
 
 def _build(args: argparse.Namespace, err: TextIO) -> int:
     from builder.pipeline import FORMATS, build
+    from builder.progress import stage_display, summary
 
     formats = [f for f in FORMATS if getattr(args, f)] or list(FORMATS)
     out_dir = args.out if args.out is not None else args.book_dir / "dist"
-
-    def progress(line: str) -> None:
-        if not args.quiet:
-            print(f"{NAME}: {line}", file=err)
-
-    result = build(args.book_dir, out_dir, formats, progress,
-                   print_job=args.print_job, pdf_variant=args.pdf_variant)
+    stages = 3 + len(formats)  # manuscript, layout (or its cached page map), each edition, write
+    with stage_display(err, NAME, stages, args.quiet) as progress:
+        result = build(args.book_dir, out_dir, formats, progress,
+                       print_job=args.print_job, pdf_variant=args.pdf_variant)
     for warning in result.warnings:
         print(warning, file=err)
+    print(f"{NAME}: {summary(result)}", file=err)
     return 0

@@ -39,7 +39,9 @@ def write_epub(
     drawn_cover: bytes,
     built_at: dt.datetime,
 ) -> bytes:
-    """The EPUB; *drawn_cover* (a PNG) is used when the book supplies no cover."""
+    """The EPUB; *drawn_cover* (a PNG) is used when the book supplies no cover. Without
+    a page map, or with one that holds no page starts, it has no page list and claims none."""
+    page_map = page_map if has_page_list(page_map) else None
     package = _package_metadata(book, documents, page_map)
     linked = edition_sheets("epub", [name for name, _ in book.styles])
     for name, css in book.styles:
@@ -143,6 +145,12 @@ def _package_metadata(
     return package
 
 
+def has_page_list(page_map: PageMap | None) -> bool:
+    """Whether the print edition's pages can be marked: a map (a layout's, or the cached
+    one of the same content) with at least one page start."""
+    return page_map is not None and bool(page_map.starts)
+
+
 def page_break_source(book: Book) -> str:
     """The print edition the page numbers come from."""
     if book.meta.isbn:
@@ -157,6 +165,7 @@ def accessibility_metadata(
     claims conformance (dcterms:conformsTo) only when the book meets every rule
     checks.accessibility counts, and otherwise says in its summary what is not met."""
     met = checks.accessibility(book)
+    page_map = page_map if has_page_list(page_map) else None
     has_images = any("<img" in document.xhtml for document in documents)  # the cover's too
     described = met.images_without_alt == 0
     has_tables = met.tables > 0 or book.author_table is not None  # the template's table has th

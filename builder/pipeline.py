@@ -1,15 +1,21 @@
-"""The build, start to end: book folder -> dist/<slug>.epub and dist/<slug>.pdf.
+"""The build, start to end: book folder -> dist/<slug>.epub and dist/<slug>.pdf
+(dist/<slug>-print.pdf for the printer's job, beside the reading PDF, never over it).
 
 In: a book folder, an output folder and the editions wanted. Out: the files,
 written only after everything has been made in memory, so a mistake found
-anywhere leaves dist/ untouched. The recipe, one way:
+anywhere leaves dist/ untouched, and what the summary line reports (pages,
+words, warnings, time). The recipe, one way:
 config -> manuscript -> render -> layout -> pdf | page map -> epub -> output.
+An EPUB alone never waits for a layout: its page-list comes from the page map
+the last layout of the same content cached, or is left out with a warning.
 Progress goes to a callback, one line per stage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -24,7 +30,7 @@ from builder.errors import BuilderError, ManuscriptError, Problems
 from builder.model import Book, BookMeta, Diagnostic, PageMap
 from builder.output import write_atomically
 from builder.speed import forking
-from builder.speed.cache import cache_key, has_page_map, load_page_map, store_page_map
+from builder.speed.cache import cache_key, load_page_map, store_page_map
 from builder.speed.forking import Beside
 from builder.speed.gc_pause import few_full_collections
 from builder.weasyprint_adapter import Patterns, read_patterns, use_patterns
@@ -36,12 +42,22 @@ from builder.weasyprint_adapter import Patterns, read_patterns, use_patterns
 
 FORMATS = ("epub", "pdf")
 Progress = Callable[[str], None]
+NO_PAGE_LIST = "the EPUB has no print page list: build both editions (make book) to add it"
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
 class BuildResult:
     files: tuple[Path, ...]
     warnings: tuple[Diagnostic, ...]
+    pages: int | None = None  # the print edition's, where a layout or the cached page map says
+    words: int = 0
+    seconds: float = 0.0
+
+
+def pdf_name(meta: BookMeta) -> str:
+    """The reading PDF, or the printer's (bleed and crop marks) under a name of its own."""
+    return f"{meta.slug}-print.pdf" if meta.print.print_job else f"{meta.slug}.pdf"
 
 
 @contextmanager
@@ -71,8 +87,7 @@ def build(
     given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
-    needs_layout = "pdf" in wanted or not has_page_map(book_dir)
-    draft = _draft_beside_import(book_dir, print_job, pdf_variant) if needs_layout \
+    draft = _draft_beside_import(book_dir, print_job, pdf_variant) if "pdf" in wanted \
         else _draft(book_dir, print_job, pdf_variant, False)
     meta, book = draft.meta, draft.book
     clock.lap(f"manuscript  {meta.title!r}: {len(book.chapters)} chapters, "
@@ -82,22 +97,24 @@ def build(
         warnings += _unclaimed(book)
     outputs: dict[str, bytes] = {}
     cache_notes: list[str] = []
-    page_map = None if "pdf" in wanted else load_page_map(meta.root, draft.layout_key, cache_notes)
-    if page_map is not None:
-        clock.lap(f"layout      {page_map.page_count} pages (cached page map)")
+    page_map: PageMap | None
+    if "pdf" not in wanted:  # an EPUB alone: no layout, the page-list only from a map of this content
+        page_map = load_page_map(meta.root, draft.layout_key, cache_notes)
+        if page_map is None:
+            warnings.append(Diagnostic(NO_PAGE_LIST, meta.root))
+            clock.lap("layout      skipped: no page map cached for this content, so no page list")
+        else:
+            clock.lap(f"layout      skipped: {page_map.page_count} pages (cached page map)")
         outputs.update(_epub_edition(book, page_map, draft.built_at))
     else:
         document = _lay_out(draft, warnings)
         clock.lap(f"layout      {len(document.pages)} pages")
         readable = weasyprint_adapter.page_boxes_readable(document)
-        if not readable:
+        if not readable and "epub" in wanted:
             warnings.append(Diagnostic("the EPUB has no page list: the print layout's page boxes "
                                        "could not be read (see the note)", meta.root))
-        if "pdf" in wanted:
-            outputs[f"{meta.slug}.pdf"], (page_map, epub) = _pdf_with_epub_beside(
-                book, document, "epub" in wanted, draft.built_at, clock)
-        else:  # nothing to do beside it: a child would only add a fork and a pickle
-            page_map, epub = _after_layout(book, document, True, draft.built_at)
+        outputs[pdf_name(meta)], (page_map, epub) = _pdf_with_epub_beside(
+            book, document, "epub" in wanted, draft.built_at, clock)
         if readable:  # a map without pages would stand in for a real one later
             store_page_map(meta.root, draft.layout_key, page_map)
         outputs.update(epub)
@@ -107,7 +124,16 @@ def build(
         progress(f"note        {note}")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
-    return BuildResult(tuple(files), tuple(warnings))
+    return BuildResult(tuple(files), tuple(warnings), page_map.page_count if page_map else None,
+                       word_count(book), clock.total())
+
+
+def word_count(book: Book) -> int:
+    """The words of the chapters' text and notes, as a reader would count them."""
+    texts = [chapter.title_text for chapter in book.chapters]
+    texts += [part.xhtml for chapter in book.chapters for part in chapter.body if part.kind == "markup"]
+    texts += [note.block_xhtml for chapter in book.chapters for note in chapter.notes]
+    return sum(len(html.unescape(_TAG.sub(" ", text)).split()) for text in texts)
 
 
 def _unclaimed(book: Book) -> list[Diagnostic]:
@@ -206,7 +232,7 @@ def _after_layout(book: Book, document: Any, with_epub: bool,
     return page_map, _epub_edition(book, page_map, built_at) if with_epub else {}
 
 
-def _epub_edition(book: Book, page_map: PageMap, built_at: dt.datetime) -> dict[str, bytes]:
+def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime) -> dict[str, bytes]:
     from builder.cover import render_cover
     from builder.epub import write_epub
     from builder.render import render_epub
@@ -244,7 +270,10 @@ def check(book_dir: Path) -> list[Diagnostic]:
 class _Stopwatch:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.last = time.perf_counter()
+        self.started = self.last = time.perf_counter()
+
+    def total(self) -> float:
+        return time.perf_counter() - self.started
 
     def lap(self, line: str) -> None:
         now = time.perf_counter()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from builder import __version__
 from builder.cli import main
+from builder.pipeline import NO_PAGE_LIST
 from tests.conftest import FIXTURES
 
 
@@ -46,10 +50,38 @@ def test_build_prints_a_line_per_stage(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "small-book", book)
     err = io.StringIO()
     assert main(["build", "--out", str(tmp_path / "dist"), str(book)], err) == 0
-    stages = [line.split()[1] for line in err.getvalue().splitlines()]
+    *lines, summary = err.getvalue().splitlines()
+    stages = [line.split()[1] for line in lines]
     assert stages == ["manuscript", "layout", "pdf", "epub", "write"]
+    assert summary.startswith("book-builder: built ")
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
         "a-small-test-book.epub", "a-small-test-book.pdf"]
+
+
+def test_the_summary_line_says_files_sizes_pages_words_warnings_and_time(tmp_path: Path) -> None:
+    book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
+    err = io.StringIO()  # not a terminal: plain lines, no bar
+    assert main(["build", "--quiet", "--out", str(tmp_path / "dist"), str(book)], err) == 0
+    [summary] = err.getvalue().splitlines()
+    sizes = {p.name: p.stat().st_size for p in (tmp_path / "dist").iterdir()}
+    words = sum(len(chapter.read_text().split()) for chapter in (book / "chapters").glob("*.md"))
+    found = re.fullmatch(r"book-builder: built a-small-test-book\.pdf \((\d+\.\d) KB\), "
+                         r"a-small-test-book\.epub \((\d+\.\d) KB\): (\d+) pages, (\d+) words, "
+                         r"0 warnings, (\d+\.\d) s", summary)
+    assert found, summary
+    pdf_kb, epub_kb, pages, counted, seconds = found.groups()
+    assert (float(pdf_kb), float(epub_kb)) == (round(sizes["a-small-test-book.pdf"] / 1000, 1),
+                                               round(sizes["a-small-test-book.epub"] / 1000, 1))
+    assert int(pages) == len(PdfReader(tmp_path / "dist" / "a-small-test-book.pdf").pages)
+    assert 0.7 * words <= int(counted) <= words, "the words of the text, not of its Markdown marks"
+    assert float(seconds) > 0
+    err = io.StringIO()  # an EPUB alone, no page map of this content: no page count, one warning
+    shutil.rmtree(book / ".cache")
+    assert main(["build", "--epub", "--out", str(tmp_path / "epub"), str(book)], err) == 0
+    *_, warning, summary = err.getvalue().splitlines()
+    assert warning.endswith(f"warning: {NO_PAGE_LIST}")
+    assert re.fullmatch(r"book-builder: built a-small-test-book\.epub \(\d+\.\d KB\): "
+                        rf"{counted} words, 1 warning, \d+\.\d s", summary), summary
 
 
 def test_an_epub_only_rebuild_reuses_the_page_map(tmp_path: Path) -> None:
@@ -58,12 +90,13 @@ def test_an_epub_only_rebuild_reuses_the_page_map(tmp_path: Path) -> None:
     assert main(["build", "--quiet", "--out", str(tmp_path / "dist"), str(book)], io.StringIO()) == 0
     err = io.StringIO()
     assert main(["build", "--epub", "--out", str(tmp_path / "dist"), str(book)], err) == 0
-    assert "(cached page map)" in err.getvalue()
+    assert "(cached page map)" in err.getvalue() and NO_PAGE_LIST not in err.getvalue()
     changed = "# The Second Chapter\n\n## The End {#the-end}\n\nChanged.\n"
     (book / "chapters" / "02-second.md").write_text(changed)
     err = io.StringIO()
     assert main(["build", "--epub", "--out", str(tmp_path / "dist"), str(book)], err) == 0
-    assert "(cached page map)" not in err.getvalue(), "a changed chapter needs a new layout"
+    assert "(cached page map)" not in err.getvalue(), "a changed chapter's pages are not known"
+    assert NO_PAGE_LIST in err.getvalue(), "the build says the page list was left out"
 
 
 def test_a_bad_book_exits_non_zero_without_traceback(tmp_path: Path) -> None:

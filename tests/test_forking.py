@@ -213,7 +213,7 @@ def test_a_language_pyphen_does_not_know_has_no_patterns_to_read() -> None:
     use_patterns(None)  # nothing to hand over
 
 
-def test_an_epub_with_no_page_map_yet_is_drafted_beside_the_import(
+def test_an_epub_alone_is_drafted_in_this_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import builder.pipeline
 
@@ -227,11 +227,12 @@ def test_an_epub_with_no_page_map_yet_is_drafted_beside_the_import(
     monkeypatch.setattr(builder.pipeline, "Beside", recorded)
     book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
     first = build(book, tmp_path / "first", ["epub"]).files
-    assert drafted_beside == ["_draft"], "no page map yet: the layout is coming"
+    assert drafted_beside == [], "an EPUB alone lays nothing out: no WeasyPrint to import beside"
+    build(book, tmp_path / "both")
     drafted_beside.clear()
     second = build(book, tmp_path / "second", ["epub"]).files
     assert drafted_beside == [], "a page map is cached: no WeasyPrint, no child"
-    assert first[0].read_bytes() == second[0].read_bytes()
+    assert first[0].read_bytes() != second[0].read_bytes(), "the second has the page list"
 
 
 def test_much_markdown_is_converted_on_two_cores_as_one_would(

@@ -1,14 +1,22 @@
-"""One layout serves both editions: the EPUB's page-list is the print edition's pages."""
+"""One layout serves both editions: the EPUB's page-list is the print edition's pages.
+An EPUB alone never lays out: its page-list comes from the cached page map of the same
+content, or it has none (and claims none) and the build says so."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from lxml import etree
 
-from builder.pipeline import BuildResult
-from tests.helpers import OPF_NS, XHTML_NS, letters, nav_document, opf, pdf_pages
+from builder.pipeline import NO_PAGE_LIST, BuildResult, build
+from tests.conftest import FIXTURES, REPO
+from tests.helpers import OPF_NS, XHTML_NS, copy_book, epubcheck, letters, nav_document, opf, pdf_pages
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
@@ -83,3 +91,81 @@ def test_page_break_source_is_declared(real_book: tuple[Path, BuildResult]) -> N
     package = opf(epub)
     source = package.find(".//opf:meta[@property='schema:pageBreakSource']", OPF_NS)
     assert source is not None and "print edition" in source.text
+
+
+EPUB_ALONE = """
+import json, sys
+from pathlib import Path
+from builder.pipeline import build
+result = build(Path(sys.argv[1]), Path(sys.argv[2]), ["epub"])
+print(json.dumps({"imported": sorted(m for m in sys.modules
+                                     if m.split(".")[0] in ("weasyprint", "pydyf", "builder")),
+                  "warnings": [d.message for d in result.warnings], "pages": result.pages}))
+"""
+
+
+def _epub_alone(book: Path, out: Path) -> dict[str, Any]:
+    """An EPUB-only build in a fresh interpreter: what it imported, what it warned."""
+    done = subprocess.run([sys.executable, "-c", EPUB_ALONE, str(book), str(out)], cwd=REPO,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def _page_labels(epub: Path) -> list[str]:
+    page_list = nav_document(epub).find(".//x:nav[@epub:type='page-list']", XHTML_NS)
+    return [] if page_list is None else [a.text for a in page_list.iterfind(".//x:a", XHTML_NS)]
+
+
+def _features(epub: Path) -> set[str]:
+    return {meta.text for meta in opf(epub).iterfind(".//opf:meta[@property='schema:accessibilityFeature']",
+                                                     OPF_NS)}
+
+
+def test_an_epub_alone_never_lays_out_and_takes_the_cached_page_list(tmp_path: Path) -> None:
+    book = copy_book(FIXTURES / "small-book", tmp_path / "book")
+    both = build(book, tmp_path / "both")  # lays out, and caches the page map of this content
+    [both_epub] = [f for f in both.files if f.suffix == ".epub"]
+    report = _epub_alone(book, tmp_path / "alone")
+    laid_out = [m for m in report["imported"] if m.split(".")[0] in ("weasyprint", "pydyf")
+                or m in ("builder.layout", "builder.pdf", "builder.pagemap")]
+    assert laid_out == [], "an EPUB alone imported the layout"
+    assert report["warnings"] == [] and report["pages"] == both.pages
+    epub = tmp_path / "alone" / both_epub.name
+    assert _page_labels(epub) == _page_labels(both_epub) != []
+    assert {"pageNavigation", "printPageNumbers"} <= _features(epub)
+    assert epub.read_bytes() == both_epub.read_bytes(), "the same EPUB as the one made beside the PDF"
+
+
+@pytest.mark.parametrize("cache", ["none", "of other content"])
+def test_an_epub_alone_without_a_matching_page_map_has_no_page_list_and_says_so(
+        tmp_path: Path, cache: str) -> None:
+    book = copy_book(FIXTURES / "small-book", tmp_path / "book")
+    if cache == "of other content":
+        build(book, tmp_path / "both")
+        chapter = book / "chapters" / "02-second.md"
+        chapter.write_text(chapter.read_text() + "\nA new paragraph moves the pages.\n")
+    report = _epub_alone(book, tmp_path / "alone")
+    assert not {"weasyprint", "builder.layout", "builder.pdf"} & set(report["imported"])
+    assert report["warnings"] == [NO_PAGE_LIST] and report["pages"] is None
+    [epub] = (tmp_path / "alone").glob("*.epub")
+    assert _page_labels(epub) == []
+    assert not _words_after_markers(epub), "page-break markers without a page list"
+    assert not {"pageNavigation", "printPageNumbers"} & _features(epub)
+    source = opf(epub).find(".//opf:meta[@property='schema:pageBreakSource']", OPF_NS)
+    assert source is not None and source.text == "none"
+    assert epubcheck(epub) == []
+
+
+def test_an_unreadable_page_map_claims_no_print_page_numbers(small_book: tuple[Path, BuildResult]) -> None:
+    """A layout whose page boxes could not be read gives a map with no starts: no page list, no claim."""
+    from builder.config import load_config
+    from builder.epub import accessibility_metadata
+    from builder.manuscript import read_book
+    from builder.model import PageMap
+
+    book = read_book(load_config(small_book[0]))
+    features = {value for name, value, _ in accessibility_metadata(book, [], PageMap(9, ()))
+                if name == "schema:accessibilityFeature"}
+    assert not {"pageNavigation", "printPageNumbers"} & features

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,24 @@ def test_print_job_adds_bleed_and_crop_marks(tmp_path: Path, trim: str, size: tu
     bleed = round(BLEED_PT, 1)
     assert bleed_box == [-bleed, -bleed, size[0] + bleed, size[1] + bleed]
     assert float(page.mediabox.width) >= size[0] + 2 * BLEED_PT - 0.1
+
+
+def test_the_print_job_goes_beside_the_reading_pdf_never_over_it(tmp_path: Path) -> None:
+    book, dist = _book_with_trim(tmp_path, "6x9"), tmp_path / "dist"
+    [reading] = build(book, dist, ["pdf"]).files
+    before = reading.read_bytes()
+    done = subprocess.run([sys.executable, "-m", "builder", "build", "--pdf", "--print", "--quiet",
+                           "--out", str(dist), str(book)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in dist.iterdir()) == ["a-small-test-book-print.pdf", "a-small-test-book.pdf"]
+    assert reading.read_bytes() == before, "the reading PDF was left as it was"
+    printer = PdfReader(dist / "a-small-test-book-print.pdf").pages[0]
+    assert printer.bleedbox != printer.trimbox and PdfReader(reading).pages[0].trimbox == \
+        PdfReader(reading).pages[0].mediabox
+    toml = book / "book" / "book.toml"  # book.toml's [print] print_job names it the same way
+    toml.write_text(toml.read_text().replace('[print]\n', '[print]\nprint_job = true\n'))
+    assert [f.name for f in build(book, tmp_path / "from-toml", ["pdf"]).files] == [
+        "a-small-test-book-print.pdf"]
 
 
 def test_every_chapter_starts_on_an_odd_page(real_book: tuple[Path, BuildResult]) -> None:

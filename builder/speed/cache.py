@@ -12,7 +12,10 @@ chapters in a forked child, builder.speed.forking's rules). Entries no build
 used are removed at the end of each build.
 
 Page maps: the PageMap of the last layout, as JSON keyed by a hash of everything
-the layout reads, so an EPUB-only rebuild of an unchanged book lays nothing out.
+the layout reads (the print HTML, which holds the chapters, the template and the
+print options; the styles; the images; the builder's and WeasyPrint's versions).
+An EPUB-only build never lays out: it takes its page-list from the map whose key
+matches the content, or makes the EPUB without one.
 
 The cache is checked, not trusted: each entry holds its key and a hash of its
 content, and one that does not match, cannot be read, is not a regular file or
@@ -235,14 +238,8 @@ def load_page_map(book_root: Path, key: str, notes: list[str]) -> PageMap | None
         content = read_entry(folder / f"pagemap-{key}.json", key)
         return None if content is None else _page_map(content)
     except (_Untrusted, KeyError, TypeError) as exc:
-        notes.append(f"cached page map ignored ({exc or 'malformed'}); laid out again")
+        notes.append(f"cached page map ignored ({exc or 'malformed'}); the next layout makes it again")
         return None
-
-
-def has_page_map(book_root: Path) -> bool:
-    """Whether any page map is cached for this book (its key not checked)."""
-    folder = real_folder(book_root, CACHE_ROOT)
-    return folder is not None and any(folder.glob("pagemap-*.json"))
 
 
 def store_page_map(book_root: Path, key: str, page_map: PageMap) -> None:
