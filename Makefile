@@ -6,12 +6,17 @@ PYTHON   ?= python3
 VENV     ?= .venv
 BOOK_DIR ?= .
 DIST     ?= $(BOOK_DIR)/dist
+# Where the preview targets write their pictures: a folder the author names (make preview
+# OUT=somewhere); never the tool's own files. `make readme-pictures` alone writes docs/images.
+OUT      ?= $(DIST)/preview
 PY       := $(VENV)/bin/python
 
 # The output file stem, read from book.toml with the standard library only.
 SLUG     := $(shell $(PYTHON) -m builder.config --slug $(BOOK_DIR))
+# The PDF is <slug>-print.pdf where book.toml asks for the printer's job ([print] print_job = true).
+PRINT_JOB := $(shell $(PYTHON) -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb")).get("print", {}).get("print_job") is True)' $(BOOK_DIR)/book/book.toml 2>/dev/null)
 EPUB     := $(DIST)/$(SLUG).epub
-PDF      := $(DIST)/$(SLUG).pdf
+PDF      := $(DIST)/$(SLUG)$(if $(filter True,$(PRINT_JOB)),-print).pdf
 SOURCES  := $(shell find $(BOOK_DIR)/book $(BOOK_DIR)/chapters $(BOOK_DIR)/styles builder \
               -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
@@ -22,7 +27,8 @@ RUNTIME_LOCK  := requirements/runtime.lock
 TEST_LOCK     := requirements/test.lock
 PIP           := $(PY) -m pip -q --disable-pip-version-check
 
-.PHONY: book epub pdf test lint preview preview-manuscript reader-preview fuzz bench check clean distclean
+.PHONY: book epub pdf test lint preview preview-manuscript reader-preview readme-pictures fuzz bench check \
+        clean distclean
 
 book: $(EPUB) $(PDF)
 epub: $(EPUB)
@@ -30,6 +36,7 @@ pdf: $(PDF)
 
 # One run makes both editions: the EPUB's page-list comes from the PDF's
 # layout, and the book is laid out once (a grouped target, GNU make 4.3+).
+# (`build --epub` alone never lays out: its page-list only from a cached page map.)
 $(EPUB) $(PDF) &: $(RUNTIME_STAMP) $(SOURCES)
 	$(PY) -m builder build --out $(DIST) $(BOOK_DIR)
 
@@ -83,22 +90,29 @@ bench: $(TEST_STAMP)
 corpus: $(TEST_STAMP)
 	CORPUS_DIR="$(CORPUS_DIR)" $(PY) scripts/corpus.py
 
-# A technical manuscript (tests/fixtures/tech-book) in both editions, for the README.
+# A technical manuscript (tests/fixtures/tech-book) in both editions, pictured into $(OUT).
 preview-manuscript: $(TEST_STAMP)
-	$(PY) scripts/preview_manuscript.py docs/images
+	mkdir -p $(OUT)
+	$(PY) scripts/preview_manuscript.py $(OUT)
 
-# Screenshots of the EPUB in a reading system (epub.js in headless Chromium).
+# Screenshots of the EPUB in a reading system (epub.js in headless Chromium, its npm
+# packages installed into .tools/reader), into $(OUT).
 reader-preview: $(EPUB)
-	bash scripts/reader/screenshots.sh $(EPUB) docs/images
+	mkdir -p $(OUT)
+	bash scripts/reader/screenshots.sh $(EPUB) $(OUT)
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check builder tests
 	$(PY) -m mypy
 
-# PNG pictures of the PDF for the README (title page, a chapter opening).
+# PNG pictures of the PDF (title page, contents, a chapter opening, a spread), into $(OUT).
 preview: $(TEST_STAMP) $(PDF)
-	mkdir -p docs/images
-	$(PY) scripts/preview.py $(PDF) docs/images
+	mkdir -p $(OUT)
+	$(PY) scripts/preview.py $(PDF) $(OUT)
+
+# For the maintainers: the README's own pictures (docs/images), from this repository's book.
+readme-pictures:
+	$(MAKE) preview reader-preview preview-manuscript BOOK_DIR=. OUT=docs/images
 
 clean:
 	rm -rf $(DIST) .pytest_cache .mypy_cache .ruff_cache
