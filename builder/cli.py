@@ -1,7 +1,8 @@
 """The command line: argv -> a build or a check, and an exit code.
 
 In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
-`check [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `--version`, `--debug`.
+`check [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `serve [--host H] [--port N] [BOOK_DIR]`,
+`--version`, `--debug`.
 Out: on stderr, build progress (a bar on a terminal, else a line per stage),
 warnings and a summary line (files and sizes, pages, words, warnings, time); a
 mistake in the book prints one `file:line:col: error: message` per problem and
@@ -60,6 +61,14 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--within", type=Path, default=None, metavar="DIR",
                           help="a folder holding the source (e.g. its repository) whose files includes may "
                           "read (default: only the source folder's)")
+    serve = commands.add_parser(
+        "serve", help="a live preview on a local web page (reader and print views), rebuilt on every save")
+    serve.add_argument("book_dir", nargs="?", default=".", type=Path, metavar="BOOK_DIR")
+    serve.add_argument("--port", type=int, default=8000, metavar="N",
+                       help="the port (default 8000; 0: any free port, printed)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                       help="the address to listen on (default 127.0.0.1, this machine only; "
+                       "another exposes the book to the network, with a warning)")
     return top
 
 
@@ -73,7 +82,7 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     try:
-        commands = {"check": _check, "import": _import, "build": _build}
+        commands = {"check": _check, "import": _import, "build": _build, "serve": _serve}
         return commands[args.command](args, err)
     except BuilderError as exc:
         if args.debug:
@@ -126,6 +135,12 @@ def _import(args: argparse.Namespace, err: TextIO) -> int:
     else:
         print(f"{NAME}: it checks clean; build it with: python -m builder build {report.book_dir}", file=err)
     return 0
+
+
+def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    from builder.serve.server import serve
+
+    return serve(args.book_dir, args.host, args.port, err)
 
 
 def _check(args: argparse.Namespace, err: TextIO) -> int:

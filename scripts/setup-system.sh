@@ -14,8 +14,9 @@ declare -A profiles=(
   # font subsetting; Pango and fontconfig, which WeasyPrint draws text with
   [build]="fonts-ebgaramond fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig"
   # (after build) pdftotext, pdffonts, pdftoppm, pdfinfo, pdfimages; qpdf --check; Java for EPUBCheck;
-  # strace, the evidence of what a hostile book's build touches
-  [test]="poppler-utils qpdf default-jre-headless strace"
+  # strace, the evidence of what a hostile book's build touches; Chromium, the browser the
+  # live preview's test drives (tests/test_serve.py)
+  [test]="poppler-utils qpdf default-jre-headless strace chromium"
   [browser]="chromium"
   [bench]="pandoc time poppler-utils"
 )

@@ -1,0 +1,81 @@
+"""The preview's print view: one chapter of a Book -> its pages as the PDF prints them.
+
+In: a Book that built and the slug of one of its chapters. Out: PrintPages: the
+chapter's pages as a PDF and as PNG images (pdftoppm, from poppler-utils; without
+it, the PDF alone), with the layout's messages as Diagnostics. The chapter is laid
+out alone, through the build's own stages (builder.render's print edition of a
+book holding only that chapter, builder.layout), so a one-sentence edit costs
+the layout of its chapter, not of the book. Its folios therefore count from 1
+and its links to other chapters have nowhere to go; the page breaks, running
+heads, notes and figures within it are those of the book's PDF.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from builder.errors import BuilderError
+from builder.model import Book, Diagnostic
+
+RESOLUTION = 72  # pixels per inch of the page images: a 6 x 9 in page is 432 x 648
+
+
+@dataclass(frozen=True)
+class PrintPages:
+    slug: str
+    pdf: bytes  # only the chapter's pages
+    images: tuple[bytes, ...]  # PNG, one per page; empty without pdftoppm
+    problems: tuple[Diagnostic, ...]
+    seconds: float
+    note: str = ""  # why there are no images, if there are none
+
+
+def chapter_alone(book: Book, slug: str) -> Book:
+    """The book with only the chapter *slug* (no parts, no errata: they name other chapters)."""
+    index = next(i for i, chapter in enumerate(book.chapters) if chapter.slug == slug)
+    meta = replace(book.meta, chapter_files=(book.meta.chapter_files[index],), parts=())
+    return replace(book, meta=meta, chapters=(book.chapters[index],), errata=())
+
+
+def print_pages(book: Book, slug: str, resolution: int = RESOLUTION) -> PrintPages:
+    """Lay the chapter *slug* out alone and paint its pages. A layout error is raised
+    as the build raises it (a BuilderError naming file and line)."""
+    from builder.errors import ManuscriptError
+    from builder.layout import layout
+    from builder.render import render_print
+
+    start = time.perf_counter()
+    alone = chapter_alone(book, slug)
+    resources = {f"styles/{name}": css.encode("utf-8") for name, css in alone.styles}
+    resources.update({image.href: image.data for image in alone.images})
+    document, messages = layout(alone, render_print(alone), resources)
+    if any(message.level == "error" for message in messages):
+        raise ManuscriptError.from_diagnostics(messages)
+    # The front matter is laid out too (it is a few short pages); only the chapter's are shown.
+    first = next((number for number, page in enumerate(document.pages) if slug in page.anchors), 0)
+    pdf = document.copy(document.pages[first:]).write_pdf()
+    images, note = page_images(pdf, resolution)
+    return PrintPages(slug, pdf, images, tuple(messages), time.perf_counter() - start, note)
+
+
+def page_images(pdf: bytes, resolution: int) -> tuple[tuple[bytes, ...], str]:
+    """Every page of *pdf* as a PNG, by pdftoppm; none, and why, where it is missing."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return (), "pdftoppm (poppler-utils) is not installed: the pages are shown as a PDF only"
+    with tempfile.TemporaryDirectory(prefix="book-builder-serve-") as scratch:
+        folder = Path(scratch)
+        (folder / "chapter.pdf").write_bytes(pdf)
+        try:
+            subprocess.run([pdftoppm, "-png", "-r", str(resolution), "chapter.pdf", "page"],
+                           cwd=folder, check=True, capture_output=True, timeout=120)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            raise BuilderError(f"pdftoppm could not draw the pages: {exc}") from exc
+        # pdftoppm numbers page-1.png or page-01.png, by the page count's digits.
+        files = sorted(folder.glob("page-*.png"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+        return tuple(path.read_bytes() for path in files), ""
