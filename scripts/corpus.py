@@ -378,9 +378,15 @@ def expected_from_source(src: Path) -> Expected:
         prose: list[Line] = []
         fence: tuple[str, int, str] | None = None  # (marker, indent, language)
         quoted = False  # a fence inside a block quote
+        in_indented_code = False
         for line in lines:
             if fence is None:
+                if line.text.strip() and len(line.text) - len(line.text.lstrip()) < 4:
+                    in_indented_code = False
                 opened = FENCE_OPEN.match(line.text)
+                if opened and (in_indented_code or _indented_code(opened.group(1), prose)):
+                    in_indented_code = True  # a fence shown inside an indented code block: literal text
+                    opened = None
                 if opened:
                     info = opened.group(3).strip()
                     language = re.split(r"[\s,{]", info, maxsplit=1)[0].lower() if info else ""
@@ -444,6 +450,21 @@ def expected_from_source(src: Path) -> Expected:
             expected.paragraphs.append(Item(text, file, number))
     expected.literal = "\n".join(literal_parts)
     return expected
+
+
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _indented_code(indent: str, before: list[Line]) -> bool:
+    """Whether a fence line indented by *indent* is the content of an indented code block
+    (CommonMark): four or more columns, and not the continuation of a list item."""
+    if len(indent.expandtabs(4)) < 4:
+        return False
+    for line in reversed(before):
+        if not line.text.strip():
+            continue
+        return not (LIST_ITEM.match(line.text) or line.text[:1] in (" ", "\t"))
+    return True
 
 
 def _drop(element: Any) -> None:
