@@ -2,6 +2,7 @@
 
 In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
 `check [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `serve [--host H] [--port N] [BOOK_DIR]`,
+`new DIR [--title T] [--author A] [--lang L]`,
 `--version`, `--debug`.
 Out: on stderr, build progress (a bar on a terminal, else a line per stage),
 warnings and a summary line (files and sizes, pages, words, warnings, time); a
@@ -69,6 +70,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", metavar="HOST",
                        help="the address to listen on (default 127.0.0.1, this machine only; "
                        "another exposes the book to the network, with a warning)")
+    new = commands.add_parser("new", help="start a book: a new folder with book.toml, two sample chapters "
+                              "and a style sheet, ready to build")
+    new.add_argument("book_dir", type=Path, metavar="DIR",
+                     help="the new book folder (must not exist, or be empty)")
+    new.add_argument("--title", default=None, help="the book's title (default: Untitled)")
+    new.add_argument("--author", action="append", default=None, metavar="NAME",
+                     help="an author, as credited (default: Your Name); give it again for each co-author")
+    new.add_argument("--lang", default=None, metavar="TAG", help="a BCP 47 language tag (default: en)")
     return top
 
 
@@ -82,7 +91,7 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     try:
-        commands = {"check": _check, "import": _import, "build": _build, "serve": _serve}
+        commands = {"check": _check, "import": _import, "build": _build, "serve": _serve, "new": _new}
         return commands[args.command](args, err)
     except BuilderError as exc:
         if args.debug:
@@ -141,6 +150,25 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
     from builder.serve.server import serve
 
     return serve(args.book_dir, args.host, args.port, err)
+
+
+def _new(args: argparse.Namespace, err: TextIO) -> int:
+    import datetime as dt
+    import uuid
+
+    from builder import scaffold
+
+    title = args.title if args.title is not None else scaffold.DEFAULT_TITLE
+    files = scaffold.scaffold_files(title, args.author or [scaffold.DEFAULT_AUTHOR],
+                                    args.lang if args.lang is not None else scaffold.DEFAULT_LANGUAGE,
+                                    dt.date.today(), uuid.uuid4().urn)
+    scaffold.write_new_book(args.book_dir, files)
+    stem = scaffold.output_stem(title)
+    print(f"{NAME}: a new book in {args.book_dir} ({len(files)} files); edit book/book.toml and the "
+          f"chapters, then build it with: {NAME} build {args.book_dir} "
+          f"(or make book BOOK_DIR={args.book_dir}), which writes {args.book_dir / 'dist' / stem}.epub "
+          "and .pdf", file=err)
+    return 0
 
 
 def _check(args: argparse.Namespace, err: TextIO) -> int:

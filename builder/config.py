@@ -2,7 +2,8 @@
 
 In: a book folder. Out: BookMeta, or one ConfigError listing *every* problem,
 each naming its key (and line), the way a compiler lists all errors at once.
-All schema knowledge lives in SCHEMA below: one place to read what a book can say.
+All schema knowledge lives in SCHEMA below (with its [print] and [style] tables):
+one place to read what a book can say.
 
 Run as `python -m builder.config --slug BOOK_DIR` to print the output file stem
 (the Makefile uses it before the virtual environment exists; stdlib only).
@@ -25,7 +26,8 @@ from typing import Any
 
 from builder.bookfolder import BookFolder, Refused
 from builder.errors import ConfigError, Location, Problems
-from builder.model import PDF_VARIANTS, BookMeta, Part, PrintOptions, Structure
+from builder.model import PDF_VARIANTS, BookMeta, Part, PrintOptions, Structure, Style
+from builder.stylesheets import FONT_FAMILIES, MONOSPACE_FAMILIES
 
 CONFIG_NAME = Path("book") / "book.toml"
 DEFAULT_CHAPTERS = "chapters/*.md"
@@ -82,6 +84,8 @@ SCHEMA: dict[str, Key] = {
     "base_url": Key(str, False, "the web address the chapters folder was published at, e.g. "
                     "\"https://example.org/book/\": a link to a local file that is not a chapter goes there"),
     "print": Key(dict, False, "a table of print options: trim, print_job, pdf_variant, link_urls"),
+    "style": Key(dict, False, "a table of type choices: body_font, heading_font, code_font, "
+                 "font_size, leading"),
 }
 PRINT_SCHEMA: dict[str, Key] = {
     "trim": Key(str, False, "one of " + ", ".join(TRIM_SIZES) + ", or \"W x H in|mm\""),
@@ -90,6 +94,18 @@ PRINT_SCHEMA: dict[str, Key] = {
     "link_urls": Key(str, False,
                      "how print shows web links' URLs: \"footnote\" (default), \"after\" or \"none\""),
 }
+FONT_SIZE_RANGE_PT = (8.0, 14.0)  # a book's text size, from a pocket edition to large print
+LEADING_RANGE = (1.0, 2.0)
+STYLE_SCHEMA: dict[str, Key] = {
+    "body_font": Key(str, False, "the text's face: " + ", ".join(FONT_FAMILIES)),
+    "heading_font": Key(str, False, "the headings' face (default: the body's): " + ", ".join(FONT_FAMILIES)),
+    "code_font": Key(str, False, "the code's face: " + ", ".join(MONOSPACE_FAMILIES)),
+    "font_size": Key(str, False, "the print text size in points, \"{:g}pt\" to \"{:g}pt\" (default "
+                     "\"11pt\")".format(*FONT_SIZE_RANGE_PT)),
+    "leading": Key((float, int), False, "the print line height, a multiple of the size, {:g} to {:g} "
+                   "(default 1.38)".format(*LEADING_RANGE)),
+}
+_FONT_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*pt\s*$")
 
 
 def load_config(book_dir: Path) -> BookMeta:
@@ -234,6 +250,9 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     print_value = data.get("print")
     print_table: dict[str, Any] = print_value if isinstance(print_value, dict) else {}
     _check_keys(problems, print_table, PRINT_SCHEMA, prefix="print.")
+    style_value = data.get("style")
+    style_table: dict[str, Any] = style_value if isinstance(style_value, dict) else {}
+    _check_keys(problems, style_table, STYLE_SCHEMA, prefix="style.")
     problems.raise_if_errors(ConfigError)
 
     _check_lengths(problems, data)
@@ -257,6 +276,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     structure = _checked_structure(problems, data, print_table)
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
+    style = _checked_style(problems, style_table)
     problems.raise_if_errors(ConfigError)
 
     return BookMeta(
@@ -279,6 +299,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
                       link_urls=print_table.get("link_urls", "footnote")),
         structure=structure,
         parts=parts,
+        style=style,
     )
 
 
@@ -402,6 +423,55 @@ def _checked_structure(
         chapter_titles=tuple(sorted((str(k), str(v).strip()) for k, v in titles.items())),
         base_url=base_url if not base_url or base_url.endswith("/") else base_url + "/",
     )
+
+
+def _checked_style(problems: _Problems, table: dict[str, Any]) -> Style:
+    """[style]: each face one the build has (by name, any case), the size and leading in range;
+    a value found wrong is reported and left to the house style."""
+    faces: dict[str, str | None] = {}
+    for key in ("body_font", "heading_font", "code_font"):
+        allowed = MONOSPACE_FAMILIES if key == "code_font" else tuple(FONT_FAMILIES)
+        faces[key] = _checked_face(problems, f"style.{key}", table.get(key), allowed)
+    size = table.get("font_size")
+    if size is not None:
+        low, high = FONT_SIZE_RANGE_PT
+        found = _FONT_SIZE.match(size)
+        if not found:
+            problems.add("style.font_size", f"{size!r} is not a size in points; write it as \"10.5pt\"")
+            size = None
+        elif not low <= float(found[1]) <= high:
+            problems.add("style.font_size", f"{size!r} is out of range; use {low:g}pt to {high:g}pt")
+            size = None
+        else:
+            size = f"{float(found[1]):g}pt"
+    leading = table.get("leading")
+    if isinstance(leading, bool):  # TOML true is no number, though Python counts it as one
+        problems.add("style.leading", f"expected a number ({STYLE_SCHEMA['leading'].help}), got true/false")
+        leading = None
+    elif leading is not None and not LEADING_RANGE[0] <= leading <= LEADING_RANGE[1]:
+        problems.add("style.leading", "{} is out of range; use {:g} to {:g}, e.g. 1.4".format(
+            leading, *LEADING_RANGE))
+        leading = None
+    return Style(body_font=faces["body_font"], heading_font=faces["heading_font"],
+                 code_font=faces["code_font"], font_size=size,
+                 leading=float(leading) if leading is not None else None)
+
+
+def _checked_face(problems: _Problems, key: str, name: str | None, allowed: tuple[str, ...]) -> str | None:
+    """The face's name as the fonts spell it, or None (and a problem) for one the build lacks."""
+    if name is None:
+        return None
+    by_folded = {family.casefold(): family for family in allowed}
+    wanted = " ".join(name.split()).casefold()
+    if wanted in by_folded:
+        return by_folded[wanted]
+    if wanted in (family.casefold() for family in FONT_FAMILIES):  # a face, but not for code
+        problems.add(key, f"{name!r} is not a monospace face; code needs one: {', '.join(allowed)}")
+        return None
+    close = difflib.get_close_matches(wanted, by_folded, n=1, cutoff=0.5)
+    hint = f"did you mean {by_folded[close[0]]!r}?" if close else "use one of: " + ", ".join(allowed)
+    problems.add(key, f"{name!r} is not a face the build has; {hint}")
+    return None
 
 
 def _chapter_files(problems: _Problems, book_dir: Path,

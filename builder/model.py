@@ -1,7 +1,7 @@
 """Plain data passed between the build stages.
 
 In: nothing of ours (this module imports only the standard library).
-Out: frozen dataclasses: BookMeta and its Parts (from config), Chapter and Book
+Out: frozen dataclasses: BookMeta with its Parts and Style (from config), Chapter and Book
 (from manuscript), Page and RenderedBook (from render). Each stage takes one of these
 and returns the next, so a stage can be tested on its own.
 """
@@ -38,6 +38,18 @@ class Structure:
     notes: str = "popup"  # EPUB footnotes: popup (aside) or endnotes (a list at the chapter's end)
     chapter_titles: tuple[tuple[str, str], ...] = ()  # (file name, title) overrides
     base_url: str = ""  # where the chapters folder is on the web: links to other local files go there
+
+
+@dataclass(frozen=True)
+class Style:
+    """book.toml's [style] choices, each None where the house style's stands: font
+    families (names of the faces the build installs), and the print text's size and leading."""
+
+    body_font: str | None = None
+    heading_font: str | None = None
+    code_font: str | None = None
+    font_size: str | None = None  # a CSS length in pt, e.g. "10.5pt"
+    leading: float | None = None  # the line height, a multiple of the size
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class BookMeta:
     print: PrintOptions = field(default_factory=PrintOptions)
     structure: Structure = field(default_factory=Structure)
     parts: tuple[Part, ...] = ()  # none: the chapters are not grouped
+    style: Style = field(default_factory=Style)
 
     def part_of(self, index: int) -> Part | None:
         """The part holding the chapter at *index* of chapter_files, if any."""

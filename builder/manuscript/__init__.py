@@ -64,7 +64,7 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
                                  "no table is printed", Location(chapter.source))
     errata = titled_errata(read_errata(meta.root / ERRATA_FILE, problems, meta.root), chapters,
                             meta.root / ERRATA_FILE, problems)
-    styles = read_styles(meta.root, problems)
+    styles = read_styles(meta.root, problems, meta.style)
     cover = read_cover(meta.root, problems)
     if not chapters and not problems.has_errors:
         problems.error("the book has no chapter", Location(meta.root / "book" / "book.toml"))

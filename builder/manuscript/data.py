@@ -2,7 +2,8 @@
 
 In: the book folder. Out: the AuthorTable from book/author.toml, the Errata
 from book/errata.toml (each fix named by its chapter's title), and the style
-sheets' text (the book's own, else the project's defaults); problems with file
+sheets' text (the house sheets, those made from book.toml's [style], the book's
+own); problems with file
 and line otherwise.
 """
 
@@ -18,9 +19,10 @@ from builder.model import (
     AuthorTable,
     Chapter,
     Erratum,
+    Style,
     TableRow,
 )
-from builder.stylesheets import BOOK_SHEETS, HOUSE_SHEETS, STYLES_DIR, own_name, style_path
+from builder.stylesheets import BOOK_SHEETS, HOUSE_SHEETS, STYLES_DIR, generated_sheets, own_name, style_path
 
 
 def read_author_table(path: Path, problems: Problems, book_root: Path) -> AuthorTable | None:
@@ -68,10 +70,10 @@ def titled_errata(
     return tuple(replace(fix, chapter_title=titles[fix.chapter]) for fix in errata if fix.chapter in titles)
 
 
-def read_styles(book_dir: Path, problems: Problems) -> tuple[tuple[str, str], ...]:
-    """The house sheets, then those of the book's own (styles/) that it has."""
+def read_styles(book_dir: Path, problems: Problems, style: Style) -> tuple[tuple[str, str], ...]:
+    """The house sheets, those *style* makes, then those of the book's own (styles/) that it has."""
     house = [(name, read_text(style_path(book_dir, name), problems, book_dir, True) or "")
              for name in HOUSE_SHEETS]
     own = [(own_name(name), read_text(book_dir / STYLES_DIR / name, problems, book_dir) or "")
            for name in BOOK_SHEETS if os.path.lexists(book_dir / STYLES_DIR / name)]
-    return tuple(house + own)
+    return (*house, *generated_sheets(style), *own)
