@@ -242,6 +242,13 @@ def load_page_map(book_root: Path, key: str, notes: list[str]) -> PageMap | None
         return None
 
 
+def has_page_map(book_root: Path) -> bool:
+    """Whether any page map is cached for this book (its key not checked): an EPUB-only
+    build renders the print HTML, to key one, only then."""
+    folder = real_folder(book_root, CACHE_ROOT)
+    return folder is not None and any(folder.glob("pagemap-*.json"))
+
+
 def store_page_map(book_root: Path, key: str, page_map: PageMap) -> None:
     """Best effort: a read-only book folder only costs the next build a layout."""
     folder = real_folder(book_root, CACHE_ROOT, create=True)
