@@ -106,19 +106,57 @@ def remove_element(element: etree._Element) -> None:
 
 def report_repaired_html(path: Path, text: str, raw_blocks: Iterable[str], problems: Problems) -> None:
     """Raw HTML blocks that are not well-formed XHTML are repaired by the HTML
-    parser; say so, with the line, because the repair may not be what was meant."""
+    parser; say so, with the line, because the repair may not be what was meant.
+    A block whose first element is never closed has taken in the rest of the chapter
+    (Python-Markdown ends a raw block only where its element closes), its Markdown
+    unconverted: that repair would move content, so it is an error saying what it takes."""
     for block in raw_blocks:
         stripped = block.strip()
         if "\n" not in stripped and not re.match(r"^<(\w+)[^>]*>.*</\1>$", stripped, re.S):
             continue  # an inline fragment, such as an opening <span>: checked as part of its paragraph
+        where = _block_location(path, text, stripped)
+        swallowed = _swallowed(stripped)
+        if swallowed:
+            problems.error(swallowed, where)
+            continue
         try:
             etree.fromstring(f"<div>{_as_xml(stripped)}</div>".encode())
         except etree.XMLSyntaxError as exc:
             problems.warning(
                 f"raw HTML is not well-formed XHTML ({exc.msg.split(',')[0]}); it was repaired; "
-                "check the result or close every tag",
-                locate(path, text, stripped.splitlines()[0][:60]),
-            )
+                "check the result or close every tag", where)
+
+
+_OPENING = re.compile(r"^<([a-zA-Z][\w-]*)\b[^>]*?(/?)>")
+_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.M)
+
+
+def _swallowed(block: str) -> str:
+    """What the raw HTML *block* took in past its first paragraph because the element it
+    opens is never closed, said as the error; "" when it closes (or took nothing in)."""
+    opening = _OPENING.match(block)
+    if opening is None or opening[2] or opening[1].lower() in _VOID_NAMES:
+        return ""
+    name = opening[1]
+    opened = len(re.findall(rf"<{name}(?=[\s/>])", block, re.I))
+    closed = len(re.findall(rf"</{name}\s*>", block, re.I))
+    rest = [chunk for chunk in re.split(r"\n[ \t]*\n", block)[1:] if chunk.strip()]
+    if opened <= closed or not rest:
+        return ""
+    notes = any(_NOTE_DEFINITION.search(chunk) for chunk in rest)
+    paragraphs = sum(1 for chunk in rest if not _NOTE_DEFINITION.match(chunk))
+    taken = [f"{paragraphs} paragraph{'s' * (paragraphs != 1)}"] * bool(paragraphs) \
+        + ["the footnotes"] * notes
+    return (f"the <{name}> opened here is never closed: the rest of the chapter ({', '.join(taken)}) "
+            f"would go inside it as raw HTML, its Markdown not converted; close it with </{name}>")
+
+
+def _block_location(path: Path, text: str, block: str) -> Location:
+    """Where the raw HTML *block* starts: found whole where it can be, else by its first line."""
+    found = text.find(block[:200])
+    if found >= 0:
+        return Location(path, *line_and_column(text, found))
+    return locate(path, text, block.splitlines()[0][:60])
 
 
 _VOID = re.compile(r"<(area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b([^>]*?)\s*/?>", re.I)

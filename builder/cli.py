@@ -1,7 +1,7 @@
 """The command line: argv -> a build or a check, and an exit code.
 
 In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
-`check [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `serve [--host H] [--port N] [BOOK_DIR]`,
+`check [--format text|json] [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `serve [--host H] [--port N] [BOOK_DIR]`,
 `new DIR [--title T] [--author A] [--lang L]`,
 `--version`, `--debug`.
 Out: on stderr, build progress (a bar on a terminal, else a line per stage),
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -24,8 +25,9 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from builder import NAME, __version__
-from builder.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError
-from builder.model import PDF_VARIANTS
+from builder.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, BuilderError, ordered
+from builder.errors import summary as tally
+from builder.model import PDF_VARIANTS, Diagnostic
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="check the book without building: every problem, as file:line:col: level: message")
     check.add_argument("book_dir", nargs="?", default=".", type=Path, metavar="BOOK_DIR")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="json: one object on stdout, {errors, warnings, diagnostics: [{file, line, "
+                       "column, level, message}]}, paths relative to BOOK_DIR (for editors and CI)")
     importer = commands.add_parser(
         "import", help="make a book folder from a folder of Markdown (mdBook SUMMARY.md, toc.md, README.md "
         "list of links, or file names)")
@@ -97,6 +102,8 @@ def main(argv: list[str] | None = None, stderr: TextIO | None = None) -> int:
         if args.debug:
             traceback.print_exc(file=err)
         print(exc, file=err)
+        if args.command == "build":
+            print(f"{NAME}: {tally(exc.diagnostics)}", file=err)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"{NAME}: interrupted; dist/ was left as it was", file=err)
@@ -174,14 +181,33 @@ def _new(args: argparse.Namespace, err: TextIO) -> int:
 def _check(args: argparse.Namespace, err: TextIO) -> int:
     from builder.pipeline import check
 
-    found = check(args.book_dir)
-    for diagnostic in found:
-        print(diagnostic, file=err)
+    try:
+        found = check(args.book_dir)
+    except BuilderError as exc:  # one the check could not go past: told in the format asked for
+        found = list(exc.diagnostics)
     errors = sum(d.level == "error" for d in found)
-    warnings = len(found) - errors
-    print(f"{NAME}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
-          file=err)
+    if args.format == "json":
+        print(json.dumps(_as_json(found, args.book_dir), ensure_ascii=False), file=sys.stdout)
+    else:
+        for diagnostic in found:
+            print(diagnostic, file=err)
+        print(f"{NAME}: {tally(found)}", file=err)
     return EXIT_INPUT if errors else 0
+
+
+def _as_json(found: list[Diagnostic], book_dir: Path) -> dict[str, object]:
+    errors = sum(d.level == "error" for d in found)
+    return {"errors": errors, "warnings": len(found) - errors, "diagnostics": [
+        {"file": _relative(d.path, book_dir), "line": d.line, "column": d.column, "level": d.level,
+         "message": d.message} for d in found]}
+
+
+def _relative(path: Path, book_dir: Path) -> str:
+    """*path* as the book folder names it ('chapters/01-first.md'), else whole."""
+    for inside, root in ((path.absolute(), book_dir.absolute()), (path.resolve(), book_dir.resolve())):
+        if inside.is_relative_to(root):
+            return inside.relative_to(root).as_posix()
+    return path.as_posix()
 
 
 def _build(args: argparse.Namespace, err: TextIO) -> int:
@@ -194,7 +220,7 @@ def _build(args: argparse.Namespace, err: TextIO) -> int:
     with stage_display(err, NAME, stages, args.quiet) as progress:
         result = build(args.book_dir, out_dir, formats, progress,
                        print_job=args.print_job, pdf_variant=args.pdf_variant)
-    for warning in result.warnings:
+    for warning in ordered(result.warnings):
         print(warning, file=err)
     print(f"{NAME}: {summary(result)}", file=err)
     return 0

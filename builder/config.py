@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.bookfolder import BookFolder, Refused
-from builder.errors import ConfigError, Location, Problems
+from builder.errors import ConfigError, Location, Problems, close_file
 from builder.model import PDF_VARIANTS, BookMeta, Part, PrintOptions, Structure, Style
 from builder.stylesheets import FONT_FAMILIES, MONOSPACE_FAMILIES
 
@@ -42,6 +42,7 @@ TRIM_SIZES = {
     "royal": "156mm 234mm",
     "letter": "8.5in 11in",
 }
+LINK_URLS = ("footnote", "after", "none")  # how print shows a web link's URL; the first is the default
 TRIM_RANGE_MM = (50, 600)  # a pocket diary to a large art book
 MM_PER_UNIT = {"in": 25.4, "mm": 1.0, "cm": 10.0, "pt": 25.4 / 72}
 MAX_METADATA_CHARS = {"description": 10_000, "rights": 5_000, "*": 1_000}
@@ -244,17 +245,52 @@ def _string_end(text: str, at: int) -> int:
 
 
 def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> BookMeta:
-    """Check *data* against SCHEMA; return BookMeta or raise with every problem."""
+    """Check *data* against SCHEMA; return BookMeta or raise with every problem. The raised
+    ConfigError carries a fallback BookMeta when the chapter list can still be worked out
+    (`chapters` is itself valid, or absent: the default glob), so that the chapters' own
+    problems are told in the same run."""
     problems = _Problems(path, text)
     _check_keys(problems, data, SCHEMA, prefix="")
     print_value = data.get("print")
-    print_table: dict[str, Any] = print_value if isinstance(print_value, dict) else {}
-    _check_keys(problems, print_table, PRINT_SCHEMA, prefix="print.")
-    style_value = data.get("style")
-    style_table: dict[str, Any] = style_value if isinstance(style_value, dict) else {}
-    _check_keys(problems, style_table, STYLE_SCHEMA, prefix="style.")
-    problems.raise_if_errors(ConfigError)
+    print_given: dict[str, Any] = print_value if isinstance(print_value, dict) else {}
+    _check_keys(problems, print_given, PRINT_SCHEMA, prefix="print.")
+    print_table = _usable(print_given, PRINT_SCHEMA, {})
+    # The checks below go on over the values of the right type (stand-ins for the missing
+    # ones), so that a wrong type does not hide the other mistakes.
+    meta = _checked_meta(problems, book_dir, _usable(data, SCHEMA, _STAND_INS), print_table)
+    if problems.has_errors:
+        error = ConfigError.from_diagnostics(problems.items)
+        chapters = data.get("chapters", DEFAULT_CHAPTERS)
+        if isinstance(chapters, SCHEMA["chapters"].kind):
+            error.fallback = _fallback(meta)
+        raise error
+    return meta
 
+
+# In place of a missing required key, for the checks of the others and the fallback.
+_STAND_INS: dict[str, Any] = {"title": "Untitled", "authors": ["Unknown"], "language": "en"}
+
+
+def _usable(data: dict[str, Any], schema: dict[str, Key], stand_ins: dict[str, Any]) -> dict[str, Any]:
+    """The known keys of *data* whose values have the schema's type, over *stand_ins*."""
+    usable = {key: value for key, value in data.items()
+              if key in schema and isinstance(value, schema[key].kind)}
+    return {**stand_ins, **usable}
+
+
+def _fallback(meta: BookMeta) -> BookMeta:
+    """*meta* without the chapter files that cannot be read (already said): the book.toml
+    the chapters are checked under when it has mistakes."""
+    folder = BookFolder.at(meta.root)
+    readable = tuple(path for path in meta.chapter_files if folder.is_file(path))
+    return replace(meta, chapter_files=readable,
+                   parts=meta.parts if readable == meta.chapter_files else ())
+
+
+def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
+                  print_table: dict[str, Any]) -> BookMeta:
+    """BookMeta from *data* (every key of the right type, the required ones there); each
+    value found wrong is reported and replaced by its default."""
     _check_lengths(problems, data)
     title = data["title"].strip()
     if not title:
@@ -265,6 +301,7 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     language = data["language"]
     if not _LANGUAGE_TAG.match(language):
         problems.add("language", f"{language!r} is not a BCP 47 language tag (e.g. \"en\", \"en-GB\")")
+        language = _STAND_INS["language"]
     isbn = _checked_isbn(problems, data.get("isbn"))
     date = _checked_date(problems, data.get("date"))
     trim = _checked_trim(problems, print_table.get("trim", "6x9"))
@@ -272,13 +309,12 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     if variant not in PDF_VARIANTS:
         hint = PRINT_SCHEMA["pdf_variant"].help
         problems.add("print.pdf_variant", f"{variant!r} is not supported; use {hint}")
+        variant = PDF_VARIANTS[0]
     chapter_files, parts = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
     structure = _checked_structure(problems, data, print_table)
+    link_urls = print_table.get("link_urls", LINK_URLS[0])
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
-    style = _checked_style(problems, style_table)
-    problems.raise_if_errors(ConfigError)
-
     return BookMeta(
         root=book_dir,
         title=title,
@@ -296,10 +332,9 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
         chapter_files=chapter_files,
         slug=slugify(title),
         print=replace(trim, print_job=print_table.get("print_job", False), pdf_variant=variant,
-                      link_urls=print_table.get("link_urls", "footnote")),
+                      link_urls=link_urls if link_urls in LINK_URLS else LINK_URLS[0]),
         structure=structure,
         parts=parts,
-        style=style,
     )
 
 
@@ -400,26 +435,32 @@ def _checked_structure(
     problems: _Problems, data: dict[str, Any], print_table: dict[str, Any]
 ) -> Structure:
     levels = {"chapter_level": (1, 2), "toc_depth": (1, 3), "print_toc_depth": (1, 2)}
+    value_of: dict[str, Any] = {}
     for key, (low, high) in levels.items():
-        value = data.get(key, 1)
-        if not low <= value <= high:
-            problems.add(key, f"{value} is out of range; use {low} to {high}")
-    choices = {"notes": ("popup", "endnotes"), "print.link_urls": ("footnote", "after", "none")}
+        value_of[key] = data.get(key, 1)
+        if not low <= value_of[key] <= high:
+            problems.add(key, f"{value_of[key]} is out of range; use {low} to {high}")
+            value_of[key] = 1
+    choices = {"notes": ("popup", "endnotes"), "print.link_urls": LINK_URLS}
     for key, allowed in choices.items():
         table, name = (print_table, key[6:]) if key.startswith("print.") else (data, key)
-        if name in table and table[name] not in allowed:
+        value_of[key] = table.get(name, allowed[0])
+        if value_of[key] not in allowed:
             problems.add(key, f"{table[name]!r} is not one of: {', '.join(allowed)}")
+            value_of[key] = allowed[0]
     titles = data.get("chapter_titles", {})
     if not all(isinstance(v, str) and v.strip() for v in titles.values()):
         problems.add("chapter_titles", "each entry must be a file name = \"a title\"")
+        titles = {}
     base_url = data.get("base_url", "").strip()
     if base_url and not re.match(r"^https?://[^/\s]+(/\S*)?$", base_url):
         problems.add("base_url", f"{base_url!r} is not a web address; write it as \"https://example.org/book/\"")
+        base_url = ""
     return Structure(
-        chapter_level=data.get("chapter_level", 1),
-        toc_depth=data.get("toc_depth", 1),
-        print_toc_depth=data.get("print_toc_depth", 1),
-        notes=data.get("notes", "popup"),
+        chapter_level=value_of["chapter_level"],
+        toc_depth=value_of["toc_depth"],
+        print_toc_depth=value_of["print_toc_depth"],
+        notes=value_of["notes"],
         chapter_titles=tuple(sorted((str(k), str(v).strip()) for k, v in titles.items())),
         base_url=base_url if not base_url or base_url.endswith("/") else base_url + "/",
     )
@@ -567,7 +608,8 @@ class _Listing:
         self.seen[resolved] = where
         if not self.folder.is_file(path):
             why = "is not a regular file (a folder, a FIFO or a device)" if os.path.lexists(path) \
-                else "is listed but there is no such file"
+                else "is listed but there is no such file" + close_file(
+                    entry, self.folder, [self.folder.root], [f"**/*{Path(entry).suffix or '.md'}"])
             self.problems.at("chapters", f"{entry!r} {why}", where)
         self.files.append(path)
 

@@ -3,15 +3,23 @@
 In: what went wrong, and where (file, line, column) when the input has places.
 Out: an exception carrying one or more Diagnostics, which the CLI prints as
 `file:line:col: error: message` lines (like a compiler, so editors can jump to
-them) with an exit code; never a traceback unless `--debug` is given.
+them) with an exit code; never a traceback unless `--debug` is given. Every list
+of diagnostics an author sees is put in order here (`ordered`: by file, line and
+column, each once), counted here (`summary`), and a name that is not found gets
+its "did you mean" here (`did_you_mean`, `close_file`).
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
-from builder.model import Diagnostic
+from builder.bookfolder import BookFolder
+from builder.model import BookMeta, Diagnostic
 
 EXIT_INPUT = 1  # the book folder has a mistake the author can fix
 EXIT_OUTPUT = 3  # the output could not be written
@@ -44,14 +52,14 @@ class BuilderError(Exception):
         super().__init__(message)
         self.message = message
         self.location = location
-        self.diagnostics = diagnostics or (
+        self.diagnostics = ordered(diagnostics) or (
             Diagnostic(message, location.path if location else Path("."),
                        location.line if location else None,
                        location.column if location else None, "error"),
         )
 
     @classmethod
-    def from_diagnostics(cls, diagnostics: list[Diagnostic]) -> BuilderError:
+    def from_diagnostics(cls, diagnostics: list[Diagnostic]) -> Self:
         first = next(d for d in diagnostics if d.level == "error")
         return cls(first.message, Location(first.path, first.line, first.column), tuple(diagnostics))
 
@@ -60,7 +68,11 @@ class BuilderError(Exception):
 
 
 class ConfigError(BuilderError):
-    """book.toml is missing, malformed or has a wrong value."""
+    """book.toml is missing, malformed or has a wrong value. Its *fallback*, when the
+    chapters can still be worked out: the BookMeta with sane values in place of the bad
+    ones, under which the chapters are read for their own problems (never built)."""
+
+    fallback: BookMeta | None = None
 
 
 class ManuscriptError(BuilderError):
@@ -100,3 +112,39 @@ class Problems:
     def raise_if_errors(self, kind: type[BuilderError]) -> None:
         if self.has_errors:
             raise kind.from_diagnostics(self.items)
+
+
+def ordered(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """By file, then line and column (a whole file's problems first), each said once."""
+    unique = dict.fromkeys(diagnostics)
+    return tuple(sorted(unique, key=lambda d: (os.path.normpath(os.path.abspath(d.path)),
+                                               d.line or 0, d.column or 0)))
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 warning', '2 warnings', '0 errors'."""
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def summary(diagnostics: Iterable[Diagnostic]) -> str:
+    """'N errors, M warnings'."""
+    levels = [d.level for d in diagnostics]
+    errors = levels.count("error")
+    return f"{counted(errors, 'error')}, {counted(len(levels) - errors, 'warning')}"
+
+
+def did_you_mean(wanted: str, names: Iterable[str]) -> str:
+    """"; did you mean 'x'?" for the name closest to *wanted*, or nothing when none is close."""
+    close = difflib.get_close_matches(wanted, sorted(set(names)), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def close_file(wanted: str, folder: BookFolder, bases: Iterable[Path], patterns: Iterable[str]) -> str:
+    """did_you_mean over the book folder's files that *patterns* match (hidden folders, such
+    as the builder's cache, left out), each named relative to each of *bases* (the folders
+    *wanted* may be relative to). Only called for a name not found, so the walk is paid for
+    by a mistake alone."""
+    found = {path for pattern in patterns for path in folder.glob(pattern)
+             if not any(part.startswith(".") for part in path.relative_to(folder.root).parts)}
+    names = [os.path.relpath(path, base.resolve()).replace(os.sep, "/") for base in bases for path in found]
+    return did_you_mean(wanted, names)

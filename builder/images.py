@@ -5,7 +5,8 @@ distinct file (bytes, media type, pixel size), with every `src` rewritten to
 the one name both editions use, `images/<name>`; the EPUB stores the file
 under that name and the PDF's URL fetcher serves it from memory. Problems
 (missing file, not an image, too large, outside the book, remote, no alt text)
-are reported with the line where the image is written.
+are reported with the line where the image is written; a missing file with the
+book's image file whose name is closest, if one is close.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lxml import etree
 from builder.bookfolder import MAX_IMAGE_BYTES, BookFolder, Refused, TooLarge
 from builder.checks import locate
 from builder.config import slugify
-from builder.errors import Location, Problems
+from builder.errors import Location, Problems, close_file
 from builder.model import BookImage
 
 MAX_IMAGE_PIXELS = 50_000_000
@@ -32,6 +33,9 @@ MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WE
 MAX_SVG_LENGTH = 100_000  # px: a drawing larger than any page, by far
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
               "image/svg+xml": "svg"}
+# The names an image file may have, for "did you mean"; a glob of any case ("[pP][nN][gG]").
+IMAGE_GLOBS = tuple("**/*." + "".join(f"[{c}{c.upper()}]" for c in suffix)
+                    for suffix in ("png", "jpg", "jpeg", "gif", "webp", "svg"))
 
 
 def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Path,
@@ -52,7 +56,8 @@ def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Pa
             continue
         path = _resolve(chapter, book_root, unquote(urlsplit(src).path))
         if path is None:
-            problems.error(f"image {src!r} not found next to the chapter or in the book folder", where)
+            hint = close_file(src, BookFolder.at(book_root), [chapter.parent, book_root], IMAGE_GLOBS)
+            problems.error(f"image {src!r} not found next to the chapter or in the book folder{hint}", where)
             continue
         try:
             path = BookFolder.at(book_root).locate(path)

@@ -50,6 +50,7 @@ class PlaceholderExtension(Extension):
 # An opening fence, perhaps inside quotes or list items, whose language has ,attributes.
 MDBOOK_FENCE = re.compile(
     r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]+)(?:,[\w-]+)+[ \t]*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 ANY_FENCE = re.compile(r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # Before superfences (priority 25 when it stashes fenced blocks).
 FENCE_INFO_PRIORITY = 40
@@ -60,18 +61,29 @@ class FenceInfoPreprocessor(Preprocessor):
     fence shown inside another fence's code is code, kept as written."""
 
     def run(self, lines: list[str]) -> list[str]:
-        out, open_fence = [], ""
+        out, open_fence, before = [], "", ""
         for line in lines:
             marks = ANY_FENCE.match(line)
             if open_fence:
                 if marks and marks["fence"][0] == open_fence[0] and len(marks["fence"]) >= len(open_fence) \
                         and not marks["info"].strip():
                     open_fence = ""
-            elif marks:
+            elif marks and not _in_indented_code(marks["lead"], before):
                 open_fence = marks["fence"]
                 line = MDBOOK_FENCE.sub(r"\g<lead>\g<fence>\g<lang>", line)
             out.append(line)
+            before = line if line.strip() else before
         return out
+
+
+def _in_indented_code(lead: str, before: str) -> bool:
+    """Whether a line with this *lead* is indented code: four columns deeper than the text
+    before it, which is no list item it could belong to."""
+    width = len(lead.expandtabs(4))
+    if width < 4 or ">" in lead:
+        return False
+    above = len(before) - len(before.lstrip(" \t"))
+    return not LIST_ITEM.match(before) and width - above >= 4
 
 
 class FenceInfoExtension(Extension):

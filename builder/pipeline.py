@@ -19,18 +19,18 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from builder import __version__, weasyprint_adapter
 from builder.dating import build_time
-from builder.errors import BuilderError, ManuscriptError, Problems
+from builder.errors import BuilderError, ConfigError, ManuscriptError, Problems, counted, ordered
 from builder.model import Book, BookMeta, Diagnostic, PageMap
 from builder.output import write_atomically
 from builder.speed import forking
-from builder.speed.cache import cache_key, has_page_map, load_page_map, store_page_map
+from builder.speed.cache import cache_key, load_page_map, store_page_map
 from builder.speed.forking import Beside
 from builder.speed.gc_pause import few_full_collections
 from builder.weasyprint_adapter import Patterns, read_patterns, use_patterns
@@ -87,16 +87,11 @@ def build(
     given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
-    drawn_cover = None
-    if "pdf" in wanted:
-        draft = _draft_beside_import(book_dir, print_job, pdf_variant)
-    else:  # the cover drawn beside: the one stage of an EPUB that needs no chapter
-        with Beside(_drawn_cover, book_dir) as drawing:
-            draft = _draft(book_dir, print_job, pdf_variant, False)
-            drawn_cover = None if draft.book.cover else drawing.result()
+    draft = _draft_beside_import(book_dir, print_job, pdf_variant) if "pdf" in wanted \
+        else _draft(book_dir, print_job, pdf_variant, False)
     meta, book = draft.meta, draft.book
-    clock.lap(f"manuscript  {meta.title!r}: {len(book.chapters)} chapters, "
-              f"{len(book.warnings)} warnings{', print edition rendered' * bool(draft.print_html)}")
+    clock.lap(f"manuscript  {meta.title!r}: {counted(len(book.chapters), 'chapter')}, "
+              f"{counted(len(book.warnings), 'warning')}, print edition rendered")
     warnings = list(book.warnings)
     if "epub" in wanted:
         warnings += _unclaimed(book)
@@ -110,7 +105,7 @@ def build(
             clock.lap("layout      skipped: no page map cached for this content, so no page list")
         else:
             clock.lap(f"layout      skipped: {page_map.page_count} pages (cached page map)")
-        outputs.update(_epub_edition(book, page_map, draft.built_at, drawn_cover))
+        outputs.update(_epub_edition(book, page_map, draft.built_at))
     else:
         document = _lay_out(draft, warnings)
         clock.lap(f"layout      {len(document.pages)} pages")
@@ -204,16 +199,14 @@ class _Draft:
 def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
            for_layout: bool) -> _Draft:
     """The config (with the command line's print options), the chapters read and
-    converted, the time to stamp and, *for_layout* (or where a page map is cached
-    whose key may match), the print edition's one HTML document and the key of the
-    cached page map; *for_layout*, what is wrong with the style sheets and the
-    hyphenation patterns of the book's language."""
-    from builder.config import load_config
+    converted, the print edition's one HTML document, what is wrong with the
+    style sheets, the time to stamp, the key of the cached page map and, *for_layout*,
+    the hyphenation patterns of the book's language."""
     from builder.manuscript import read_book
     from builder.render import render_print
     from builder.stylecheck import check_styles
 
-    meta = load_config(book_dir)
+    meta = _config(book_dir)
     meta = replace(meta, print=replace(
         meta.print,
         print_job=meta.print.print_job if print_job is None else print_job,
@@ -221,14 +214,11 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
     ))
     book = read_book(meta)
     style_problems = Problems()
-    if for_layout:  # only a layout raises or reports them
-        check_styles(book, style_problems, with_weasyprint=False)
-    print_html = layout_key = ""  # an EPUB alone with no page map cached: neither is used
-    if for_layout or has_page_map(meta.root):
-        print_html = render_print(book)
-        # Everything the layout reads: the HTML, the styles, and the code that lays it out.
-        layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
-                               __version__, _weasyprint_version())
+    check_styles(book, style_problems, with_weasyprint=False)
+    print_html = render_print(book)
+    # Everything the layout reads: the HTML, the styles, and the code that lays it out.
+    layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
+                           __version__, _weasyprint_version())
     return _Draft(meta, book, print_html, style_problems, build_time(meta), layout_key,
                   read_patterns(meta.language) if for_layout else None)
 
@@ -241,27 +231,14 @@ def _after_layout(book: Book, document: Any, with_epub: bool,
     return page_map, _epub_edition(book, page_map, built_at) if with_epub else {}
 
 
-def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime,
-                  drawn_cover: bytes | None = None) -> dict[str, bytes]:
+def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime) -> dict[str, bytes]:
     from builder.cover import render_cover
     from builder.epub import write_epub
     from builder.render import render_epub
 
     documents = render_epub(book, page_map)
-    if book.cover:
-        drawn_cover = b""
-    elif drawn_cover is None:
-        drawn_cover = render_cover(book.meta)
+    drawn_cover = b"" if book.cover else render_cover(book.meta)
     return {f"{book.meta.slug}.epub": write_epub(book, documents, page_map, drawn_cover, built_at)}
-
-
-def _drawn_cover(book_dir: Path) -> bytes:
-    """The cover builder.cover draws from book.toml (title, subtitle, authors), for a
-    book that supplies none."""
-    from builder.config import load_config
-    from builder.cover import render_cover
-
-    return render_cover(load_config(book_dir))
 
 
 def _weasyprint_version() -> str:
@@ -272,21 +249,39 @@ def _weasyprint_version() -> str:
 
 def check(book_dir: Path) -> list[Diagnostic]:
     """Every problem the book has, without building: config, chapters, styles."""
-    from builder.config import load_config
     from builder.manuscript import read_book
     from builder.stylecheck import check_styles
 
     try:
-        meta = load_config(book_dir)
+        meta = _config(book_dir)
     except BuilderError as exc:
         return list(exc.diagnostics)
     problems = Problems()
     try:
         book = read_book(meta, problems)
     except ManuscriptError:
-        return problems.items
+        return list(ordered(problems.items))
     check_styles(book, problems)
-    return problems.items
+    return list(ordered(problems.items))
+
+
+def _config(book_dir: Path) -> BookMeta:
+    """book.toml's BookMeta. When it has mistakes but still names the chapters, they are
+    read under its fallback (stand-ins for the bad values), so that one ConfigError tells
+    the chapters' problems with the config's; nothing is laid out."""
+    from builder.config import load_config
+    from builder.manuscript import read_book
+
+    try:
+        return load_config(book_dir)
+    except ConfigError as exc:
+        if exc.fallback is None:
+            raise
+        problems = Problems()
+        problems.items.extend(exc.diagnostics)
+        with suppress(ManuscriptError):  # its problems are in *problems*, told with the config's
+            read_book(exc.fallback, problems)
+        raise ConfigError.from_diagnostics(problems.items) from exc
 
 
 class _Stopwatch:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from builder import __version__
@@ -134,3 +136,39 @@ def test_a_book_named_by_a_relative_path_is_read_from_any_folder(tmp_path: Path)
         checked = subprocess.run([sys.executable, "-m", "builder", "check", name], cwd=cwd,
                                  capture_output=True, text=True, check=False)
         assert checked.returncode == 0 and "0 errors" in checked.stderr, checked.stderr
+
+
+def test_check_as_json_for_editors_and_ci(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
+    (book / "chapters" / "02-second.md").write_text("# Second\n\n#### Deep\n\n[x](#nope)\n")
+    err = io.StringIO()
+    assert main(["check", "--format", "json", str(book)], err) == 1
+    assert err.getvalue() == ""
+    found = json.loads(capsys.readouterr().out)
+    assert found == {"errors": 2, "warnings": 1, "diagnostics": [
+        {"file": "chapters/01-first.md", "line": 5, "column": 90, "level": "error",
+         "message": "link to '#the-end': no heading or element has the id 'the-end'"},
+        {"file": "chapters/02-second.md", "line": 3, "column": 6, "level": "warning",
+         "message": "heading level skips from h1 to h4 ('Deep'); the book moves it up to one level below "
+                    "the heading above it: write ## for it"},
+        {"file": "chapters/02-second.md", "line": 5, "column": 5, "level": "error",
+         "message": "link to '#nope': no heading or element has the id 'nope'"},
+    ]}
+
+
+def test_check_as_json_of_a_good_book_and_of_no_book(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "json", str(FIXTURES / "small-book")], io.StringIO()) == 0
+    assert json.loads(capsys.readouterr().out) == {"errors": 0, "warnings": 0, "diagnostics": []}
+    assert main(["check", "--format", "json", str(tmp_path)], io.StringIO()) == 1
+    found = json.loads(capsys.readouterr().out)
+    assert found["errors"] == 1 and found["diagnostics"][0]["file"] == "book/book.toml"
+    assert found["diagnostics"][0]["line"] is None
+
+
+def test_a_failed_build_ends_with_a_summary_line(tmp_path: Path) -> None:
+    book = shutil.copytree(FIXTURES / "small-book", tmp_path / "book")
+    (book / "chapters" / "02-second.md").write_text("# Second\n\n[x](#nope) [y](#nor)\n")
+    err = io.StringIO()
+    assert main(["build", "--quiet", str(book)], err) == 1
+    assert err.getvalue().splitlines()[-1] == "book-builder: 3 errors, 0 warnings"

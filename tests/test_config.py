@@ -88,3 +88,25 @@ def test_listed_chapter_that_does_not_exist(tmp_path: Path) -> None:
 def test_trim_sizes(tmp_path: Path, trim: str, size: str) -> None:
     meta = load_config(book(tmp_path, GOOD + f'[print]\ntrim = "{trim}"\n'))
     assert meta.print.trim == size
+
+
+def test_a_bad_book_toml_falls_back_to_read_the_chapters(tmp_path: Path) -> None:
+    toml = ('title = 3\nauthors = ["A"]\nlanguage = "english!"\n'
+            'chapters = ["chapters/01-a.md", "chapters/02-b.md"]\n[print]\ntrim = "huge"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(book(tmp_path, toml))
+    said = str(caught.value)
+    assert "title: expected a string" in said and "language: 'english!' is not a BCP 47" in said
+    assert "print.trim: 'huge' is not a trim size" in said, "a wrong type does not hide the other keys"
+    assert "'chapters/02-b.md' is listed but there is no such file" in said
+    fallback = caught.value.fallback
+    assert fallback is not None
+    assert [p.name for p in fallback.chapter_files] == ["01-a.md"], "only the chapters that can be read"
+    assert (fallback.language, fallback.print.trim, fallback.title) == ("en", "6in 9in", "Untitled")
+
+
+def test_no_fallback_where_the_chapter_list_cannot_be_worked_out(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(book(tmp_path, GOOD + "chapters = 12\n"))
+    assert "chapters: expected a list or a string" in str(caught.value)
+    assert caught.value.fallback is None

@@ -127,7 +127,33 @@ def test_bad_isbn_checksum(book: Book) -> None:
 
 def test_listed_chapter_missing(book: Book) -> None:
     book.toml(replace=('"chapters/02-second.md"', '"chapters/02-secnd.md"'))
-    fails(book, "book.toml:7:37: error: chapters: 'chapters/02-secnd.md' is listed but there is no such file")
+    fails(book, "book.toml:7:37: error: chapters: 'chapters/02-secnd.md' is listed but there is no such "
+          "file; did you mean 'chapters/02-second.md'?")
+
+
+def test_a_bad_key_does_not_hide_the_chapters_problems(book: Book) -> None:
+    book.toml('\npublsher = "X"\n', replace=('language = "en-GB"', 'language = 12'))
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\nSee [there](#nowhere).\n")
+    for said in (fails(book), book.run("check")[1]):
+        for text in ("book.toml:3:1: error: language: expected a string",
+                     "book.toml:9:1: error: publsher: unknown key",
+                     "02-second.md:5:13: error: link to '#nowhere': no heading or element has the id"):
+            assert text in said, f"{text!r} not in:\n{said}"
+
+
+def test_a_misspelt_chapter_in_book_toml_does_not_hide_the_other_chapter(book: Book) -> None:
+    book.toml(replace=('"chapters/02-second.md"', '"chapters/02-secnd.md"'))
+    book.write("chapters/01-first.md", "# First\n\nText.[^gone]\n")
+    said = fails(book, "error: chapters: 'chapters/02-secnd.md' is listed but there is no such file",
+                 "01-first.md:3:6: error: footnote [^gone] is referenced but never defined")
+    assert "cannot read the file" not in said, "the missing file is said once, in book.toml"
+
+
+def test_a_bad_chapters_value_stops_at_book_toml(book: Book) -> None:
+    book.toml(replace=('chapters = [', 'chapters = 12\nx = ['))
+    code, said = book.run("check")
+    assert code == 1 and "chapters: expected a list or a string" in said
+    assert "01-first.md" not in said, "no chapter list to read"
 
 
 def test_unlisted_chapter_file_is_a_warning(book: Book) -> None:
@@ -155,6 +181,15 @@ def test_chapter_not_utf8_names_the_byte(book: Book) -> None:
 def test_chapter_without_heading(book: Book) -> None:
     book.write("chapters/02-second.md", "Just text, no heading.\n")
     fails(book, "02-second.md:1:1: error: no chapter heading")
+
+
+def test_a_chapter_without_heading_still_has_its_other_problems_told(book: Book) -> None:
+    book.write("chapters/02-second.md",
+               "Just text.\n\n## The End {#the-end}\n\nSee [there](#nowhere).[^gone]\n\n![](map.png)\n")
+    fails(book, "02-second.md:1:1: error: no chapter heading",
+          "02-second.md:5:13: error: link to '#nowhere': no heading or element has the id 'nowhere'",
+          "02-second.md:5:23: error: footnote [^gone] is referenced but never defined",
+          "02-second.md:7:4: error: the image 'map.png' has no alt text")
 
 
 def test_heading_levels_that_skip_warn(book: Book) -> None:
@@ -190,7 +225,23 @@ def test_duplicate_ids(book: Book) -> None:
 
 def test_missing_image(book: Book) -> None:
     book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\n![A map](map.png)\n")
-    fails(book, "02-second.md:5:9: error: image 'map.png' not found")
+    said = fails(book, "02-second.md:5:9: error: image 'map.png' not found")
+    assert "did you mean" not in said, "the book has no image to suggest"
+
+
+@pytest.mark.parametrize("where, src, meant", [
+    ("chapters/maps/harbour.png", "maps/harbor.png", "maps/harbour.png"),  # next to the chapter
+    ("images/harbour.PNG", "images/harbor.PNG", "images/harbour.PNG"),  # in the book folder
+    ("images/harbour.png", "harbor.png", "images/harbour.png"),
+])
+def test_a_misspelt_image_names_the_file_meant(book: Book, where: str, src: str, meant: str) -> None:
+    from PIL import Image
+
+    (book.root / where).parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (64, 64)).save(book.root / where, "PNG")
+    book.write("chapters/02-second.md", f"# Second\n\n## The End {{#the-end}}\n\n![A map]({src})\n")
+    fails(book, f"02-second.md:5:9: error: image '{src}' not found next to the chapter or in the book "
+          f"folder; did you mean '{meant}'?")
 
 
 def test_not_an_image(book: Book) -> None:
@@ -232,6 +283,27 @@ def test_malformed_raw_html_is_repaired_with_a_warning(book: Book) -> None:
     book.write("chapters/02-second.md",
                "# Second\n\n## The End {#the-end}\n\n<div class=box><p>Open <b>bold\n</div>\n\nAfter.\n")
     warns(book, "02-second.md:5:1: warning: raw HTML is not well-formed XHTML")
+
+
+def test_an_unclosed_div_that_would_take_in_the_rest_of_the_chapter_is_an_error(book: Book) -> None:
+    book.write("chapters/02-second.md",
+               "# Second\n\n<div class=\"box\">Boxed.\n\n## The End {#the-end}\n\nFirst.[^1]\n\nSecond.\n\n"
+               "[^1]: The note.\n")
+    said = fails(book, "02-second.md:3:1: error: the <div> opened here is never closed: the rest of the "
+                 "chapter (3 paragraphs, the footnotes) would go inside it", "close it with </div>")
+    assert "warning: raw HTML" not in said
+
+
+def test_an_unclosed_div_at_the_chapter_s_end_is_only_repaired(book: Book) -> None:
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\nText.\n\n<div>Last\nlines.\n")
+    warns(book, "02-second.md:7:1: warning: raw HTML is not well-formed XHTML")
+
+
+def test_a_div_closed_further_on_takes_nothing_it_should_not(book: Book) -> None:
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\n<div>\n\n<p>Inside.</p>\n\n"
+               "</div>\n\nAfter.\n")
+    code, said = book.run("check")
+    assert code == 0 and "error" not in said.replace("0 errors", ""), said
 
 
 @pytest.mark.parametrize("markup, said", [
@@ -337,6 +409,32 @@ def test_check_lists_every_problem_like_a_compiler(book: Book) -> None:
         assert any(text in line for line in lines), f"{text!r} not in:\n{said}"
     assert lines[-1] == "book-builder: 4 errors, 1 warning"
     assert book.dist_unchanged()
+
+
+def _place(line: str) -> tuple[str, int, int]:
+    file, line_number, column = line.split(": ")[0].split(":")
+    return file, int(line_number), int(column)
+
+
+def test_problems_are_told_once_sorted_by_file_line_and_column(book: Book) -> None:
+    # Found in another order: each chapter's text checks, then its tree's, then the links book-wide.
+    book.write("chapters/01-first.md", "# First\n\nSee [x](#nope). A note[^gone] and again[^gone].\n\n"
+               "<script>x</script>\n")
+    book.write("chapters/02-second.md", "# Second\n\n[y](#nope)\n\nNUL\x00here.\n")
+    for command in ("check", "build"):
+        code, said = book.run(command)
+        errors = [line for line in said.splitlines() if ": error: " in line]
+        assert code == 1 and len(errors) == 5, said
+        assert errors == sorted(errors, key=_place), said
+        assert len(set(errors)) == len(errors), said
+        assert said.splitlines()[-1] == "book-builder: 5 errors, 0 warnings"
+
+
+def test_counts_are_singular_and_plural_right(book: Book) -> None:
+    book.write("chapters/01-first.md", "# First\n\n#### Deep\n\nText.\n")
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\nText.[^gone]\n")
+    assert book.run("check")[1].splitlines()[-1] == "book-builder: 1 error, 1 warning"
+    assert fails(book).splitlines()[-1] == "book-builder: 1 error, 1 warning"
 
 
 def test_each_chapter_s_problems_come_together_in_chapter_order(book: Book) -> None:

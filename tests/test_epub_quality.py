@@ -129,3 +129,20 @@ def test_no_straight_quotes_left_in_the_text(real_book: tuple[Path, BuildResult]
         body = document.find("x:body", XHTML_NS)
         text = "".join(body.itertext())
         assert '"' not in text and "'" not in text, name
+
+
+def test_empty_header_cells_become_data_cells_and_brackets_in_addresses_are_encoded(tmp_path: Path) -> None:
+    from builder.pipeline import build
+    from tests.helpers import epubcheck, write_file
+
+    root = tmp_path / "book"
+    write_file(root / "book" / "book.toml",
+               'title = "T"\nauthors = ["A"]\nlanguage = "en"\ndate = 2024-01-01\n')
+    write_file(root / "chapters" / "01-one.md", "# One\n\n|   | a | b |\n|---|---|---|\n| x | 1 | 2 |\n\n"
+               "See [the spec](https://example.org/\\[MS-NLMP].pdf).\n")
+    epub = build(root, tmp_path / "dist", ["epub"]).files[0]
+    with zipfile.ZipFile(epub) as package:
+        chapter = next(package.read(n).decode() for n in package.namelist() if n.endswith("ch-01-one.xhtml"))
+    assert "<th></th>" not in chapter and "<th/>" not in chapter and "<th>a</th>" in chapter
+    assert "%5BMS-NLMP%5D.pdf" in chapter
+    assert epubcheck(epub) == []

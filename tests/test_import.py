@@ -238,7 +238,8 @@ def test_mdbook_parts_become_book_parts_after_the_prefix_chapters(mdbook: Import
 def test_suffix_chapters_after_the_parts_are_in_no_part(tmp_path: Path) -> None:
     source = _source(tmp_path, {
         "SUMMARY.md": "# Summary\n\n[Intro](intro.md)\n\n# Basics\n\n- [A](a.md)\n"
-                      "    - [A, part two](a.md#two)\n\n## More\n\n* [B](b.md)\n\n---\n\n[Credits](credits.md)\n",
+                      "    - [A, part two](a.md#two)\n\n## More\n\n* [B](b.md)\n\n---\n\n"
+                      "[Credits](credits.md)\n",
         "intro.md": "# Intro\n", "a.md": "# A\n\n## Two\n", "b.md": "# B\n", "credits.md": "# Credits\n",
     })
     report = import_book(source, tmp_path / "out")

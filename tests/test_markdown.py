@@ -140,3 +140,12 @@ def test_an_mdbook_fence_shown_inside_another_fence_keeps_its_info_string() -> N
     html = new_markdown().convert("~~~markdown\n```rust,noplayground\nfn main() {}\n```\n~~~\n")
     assert "```rust,noplayground\nfn main() {}\n```" in html
     assert '<span class="k">fn</span>' in new_markdown().convert("```rust,ignore\nfn main() {}\n```\n")
+
+
+def test_a_fence_shown_in_indented_code_is_kept_as_written() -> None:
+    from builder.manuscript import new_markdown
+
+    html = new_markdown().convert("Text before.\n\n    ```rust,ignore\n    fn main() {}\n    ```\n")
+    assert "```rust,ignore" in html
+    listed = new_markdown().convert("- An item:\n\n    ```rust,ignore\n    fn main() {}\n    ```\n")
+    assert "rust,ignore" not in listed and '<span class="k">fn</span>' in listed

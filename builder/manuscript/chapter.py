@@ -28,6 +28,7 @@ from builder.manuscript.tree import (
     chapter_heading,
     drop_comments,
     drop_empty_spans,
+    empty_header_cells_as_data,
     make_figures,
     mark_link_urls,
     mark_section_breaks,
@@ -161,6 +162,7 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
     collect_images(path, text, root, meta.root, problems, images)
     drop_empty_spans(root)
     make_figures(root)
+    empty_header_cells_as_data(root)
     mark_section_breaks(root)
     local_ids = prefix_ids(root, slug)
     add_heading_anchors(local_ids, heading, root, slug)

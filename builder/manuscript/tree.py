@@ -22,7 +22,7 @@ from builder.errors import Location, Problems
 from builder.manuscript.parts import PART
 from builder.model import Structure
 
-URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # RFC 3986's reserved and unreserved marks
+URL_SAFE = ":/?#@!$&'()*+,;=%~-._"  # RFC 3986's marks, but [ ] (only for IPv6 hosts; EPUBCheck refuses them)
 
 
 def chapter_heading(path: Path, text: str, root: etree._Element, structure: Structure,
@@ -251,3 +251,11 @@ def web_address(href: str) -> str:
     href = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", quote(href.strip(), safe=URL_SAFE))
     address, mark, fragment = href.partition("#")
     return address + mark + fragment.replace("#", "%23")
+
+
+def empty_header_cells_as_data(root: etree._Element) -> None:
+    """A header cell with nothing in it (a table's corner, GitBook's hidden header row) is a data
+    cell: a header must name its column for a screen reader."""
+    for cell in root.iter("th"):
+        if not str(cell.xpath("string()")).strip() and not len(cell):
+            cell.tag = "td"
