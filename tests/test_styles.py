@@ -18,7 +18,7 @@ from builder.pipeline import build
 from builder.render import render_print
 from builder.scaffold import scaffold_files, write_new_book
 from tests.conftest import FIXTURES
-from tests.helpers import copy_book, pdf_pages, write_file
+from tests.helpers import copy_book, epubcheck, pdf_pages, write_file
 
 
 def _fonts(pdf: Path) -> str:
@@ -67,7 +67,8 @@ def test_custom_css_comes_last_in_both_editions(tmp_path: Path) -> None:
 def _new_book(folder: Path, style: str = "") -> Path:
     """The book `book-builder new` writes (footnotes, running heads, several pages a
     chapter), with *style* lines put into its [style] table."""
-    files = scaffold_files("Styled", ["Ann Example"], "en", dt.date(2025, 1, 2), "urn:uuid:" + "0" * 32)
+    files = scaffold_files("Styled", ["Ann Example"], "en", dt.date(2025, 1, 2),
+                           "urn:uuid:12345678-1234-5678-1234-567812345678")
     config = PurePosixPath("book/book.toml")
     files[config] = files[config].replace(b"[style]\n", b"[style]\n" + style.encode("utf-8"))
     write_new_book(folder, files)
@@ -105,6 +106,7 @@ def test_the_faces_reach_the_epub_and_the_sizes_only_print(tmp_path: Path) -> No
     (book / "styles" / "base.css").write_text("h1 { letter-spacing: 0.05em; }\n")
     files = build(book, tmp_path / "dist").files
     [epub] = [f for f in files if f.suffix == ".epub"]
+    assert epubcheck(epub) == []
     with zipfile.ZipFile(epub) as archive:
         chapter = next(archive.read(n).decode() for n in archive.namelist() if "ch-" in n)
         faces = archive.read("EPUB/styles/style-base.css").decode()
