@@ -30,7 +30,7 @@ from builder.errors import BuilderError, ConfigError, ManuscriptError, Problems,
 from builder.model import Book, BookMeta, Diagnostic, PageMap
 from builder.output import write_atomically
 from builder.speed import forking
-from builder.speed.cache import cache_key, load_page_map, store_page_map
+from builder.speed.cache import cache_key, has_page_map, load_page_map, store_page_map
 from builder.speed.forking import Beside
 from builder.speed.gc_pause import few_full_collections
 from builder.weasyprint_adapter import Patterns, read_patterns, use_patterns
@@ -87,11 +87,17 @@ def build(
     given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
-    draft = _draft_beside_import(book_dir, print_job, pdf_variant) if "pdf" in wanted \
-        else _draft(book_dir, print_job, pdf_variant, False)
+    drawn_cover = None
+    if "pdf" in wanted:
+        draft = _draft_beside_import(book_dir, print_job, pdf_variant)
+    else:  # the cover drawn beside: the one stage of an EPUB that needs no chapter
+        with Beside(_drawn_cover, book_dir) as drawing:
+            draft = _draft(book_dir, print_job, pdf_variant, False)
+            drawn_cover = None if draft.book.cover else drawing.result()
     meta, book = draft.meta, draft.book
     clock.lap(f"manuscript  {meta.title!r}: {counted(len(book.chapters), 'chapter')}, "
-              f"{counted(len(book.warnings), 'warning')}, print edition rendered")
+              f"{counted(len(book.warnings), 'warning')}"
+              f"{', print edition rendered' * bool(draft.print_html)}")
     warnings = list(book.warnings)
     if "epub" in wanted:
         warnings += _unclaimed(book)
@@ -105,7 +111,7 @@ def build(
             clock.lap("layout      skipped: no page map cached for this content, so no page list")
         else:
             clock.lap(f"layout      skipped: {page_map.page_count} pages (cached page map)")
-        outputs.update(_epub_edition(book, page_map, draft.built_at))
+        outputs.update(_epub_edition(book, page_map, draft.built_at, drawn_cover))
     else:
         document = _lay_out(draft, warnings)
         clock.lap(f"layout      {len(document.pages)} pages")
@@ -199,9 +205,10 @@ class _Draft:
 def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
            for_layout: bool) -> _Draft:
     """The config (with the command line's print options), the chapters read and
-    converted, the print edition's one HTML document, what is wrong with the
-    style sheets, the time to stamp, the key of the cached page map and, *for_layout*,
-    the hyphenation patterns of the book's language."""
+    converted, the time to stamp and, *for_layout* (or where a page map is cached
+    whose key may match), the print edition's one HTML document and the key of the
+    cached page map; *for_layout*, what is wrong with the style sheets and the
+    hyphenation patterns of the book's language."""
     from builder.manuscript import read_book
     from builder.render import render_print
     from builder.stylecheck import check_styles
@@ -214,11 +221,14 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
     ))
     book = read_book(meta)
     style_problems = Problems()
-    check_styles(book, style_problems, with_weasyprint=False)
-    print_html = render_print(book)
-    # Everything the layout reads: the HTML, the styles, and the code that lays it out.
-    layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
-                           __version__, _weasyprint_version())
+    if for_layout:  # only a layout raises or reports them
+        check_styles(book, style_problems, with_weasyprint=False)
+    print_html = layout_key = ""  # an EPUB alone with no page map cached: neither is used
+    if for_layout or has_page_map(meta.root):
+        print_html = render_print(book)
+        # Everything the layout reads: the HTML, the styles, and the code that lays it out.
+        layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
+                               __version__, _weasyprint_version())
     return _Draft(meta, book, print_html, style_problems, build_time(meta), layout_key,
                   read_patterns(meta.language) if for_layout else None)
 
@@ -231,14 +241,27 @@ def _after_layout(book: Book, document: Any, with_epub: bool,
     return page_map, _epub_edition(book, page_map, built_at) if with_epub else {}
 
 
-def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime) -> dict[str, bytes]:
+def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime,
+                  drawn_cover: bytes | None = None) -> dict[str, bytes]:
     from builder.cover import render_cover
     from builder.epub import write_epub
     from builder.render import render_epub
 
     documents = render_epub(book, page_map)
-    drawn_cover = b"" if book.cover else render_cover(book.meta)
+    if book.cover:
+        drawn_cover = b""
+    elif drawn_cover is None:
+        drawn_cover = render_cover(book.meta)
     return {f"{book.meta.slug}.epub": write_epub(book, documents, page_map, drawn_cover, built_at)}
+
+
+def _drawn_cover(book_dir: Path) -> bytes:
+    """The cover builder.cover draws from book.toml (title, subtitle, authors), for a
+    book that supplies none."""
+    from builder.config import load_config
+    from builder.cover import render_cover
+
+    return render_cover(load_config(book_dir))
 
 
 def _weasyprint_version() -> str:
