@@ -78,9 +78,10 @@ function chapterOf(file) {
 
 function address() {
   if (!state.status || !state.status.pages.length) return "/nothing.html";
-  if (!state.file) state.file = state.status.first;
+  if (!state.status.pages.some(p => p.file === state.file)) state.file = state.status.first;
   if (state.mode === "print") {
     const chapter = chapterOf(state.file);
+    state.file = chapter.file;  // a page that is not a chapter prints as the first chapter
     const version = state.status.print[chapter.slug] || 0;
     return "/print/" + chapter.slug + ".html?v=" + version;
   }

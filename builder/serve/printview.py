@@ -12,6 +12,8 @@ heads, notes and figures within it are those of the book's PDF.
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +34,7 @@ class PrintPages:
     images: tuple[bytes, ...]  # PNG, one per page; empty without pdftoppm
     problems: tuple[Diagnostic, ...]
     seconds: float
+    cpu_seconds: float  # this thread's and pdftoppm's: what the layout costs on a machine to itself
     note: str = ""  # why there are no images, if there are none
 
 
@@ -49,7 +52,7 @@ def print_pages(book: Book, slug: str, resolution: int = RESOLUTION) -> PrintPag
     from builder.layout import layout
     from builder.render import render_print
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu_time()
     alone = chapter_alone(book, slug)
     resources = {f"styles/{name}": css.encode("utf-8") for name, css in alone.styles}
     resources.update({image.href: image.data for image in alone.images})
@@ -58,24 +61,36 @@ def print_pages(book: Book, slug: str, resolution: int = RESOLUTION) -> PrintPag
         raise ManuscriptError.from_diagnostics(messages)
     # The front matter is laid out too (it is a few short pages); only the chapter's are shown.
     first = next((number for number, page in enumerate(document.pages) if slug in page.anchors), 0)
-    pdf = document.copy(document.pages[first:]).write_pdf()
-    images, note = page_images(pdf, resolution)
-    return PrintPages(slug, pdf, images, tuple(messages), time.perf_counter() - start, note)
+    pages = document.pages[first:]
+    pdf = document.copy(pages).write_pdf()
+    images, note = page_images(pdf, len(pages), resolution)
+    return PrintPages(slug, pdf, images, tuple(messages), time.perf_counter() - start,
+                      _cpu_time() - cpu_start, note)
 
 
-def page_images(pdf: bytes, resolution: int) -> tuple[tuple[bytes, ...], str]:
-    """Every page of *pdf* as a PNG, by pdftoppm; none, and why, where it is missing."""
+def _cpu_time() -> float:
+    return time.thread_time() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+
+
+def page_images(pdf: bytes, count: int, resolution: int) -> tuple[tuple[bytes, ...], str]:
+    """The *count* pages of *pdf* as PNGs, by pdftoppm (a process per core, each
+    drawing a run of pages); none, and why, where it is missing."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         return (), "pdftoppm (poppler-utils) is not installed: the pages are shown as a PDF only"
+    cores = max(1, min(len(os.sched_getaffinity(0)), count))
+    runs = [(1 + count * n // cores, count * (n + 1) // cores) for n in range(cores)]
     with tempfile.TemporaryDirectory(prefix="book-builder-serve-") as scratch:
         folder = Path(scratch)
         (folder / "chapter.pdf").write_bytes(pdf)
-        try:
-            subprocess.run([pdftoppm, "-png", "-r", str(resolution), "chapter.pdf", "page"],
-                           cwd=folder, check=True, capture_output=True, timeout=120)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            raise BuilderError(f"pdftoppm could not draw the pages: {exc}") from exc
+        drawing = [subprocess.Popen([pdftoppm, "-png", "-r", str(resolution), "-f", str(first),
+                                     "-l", str(last), "chapter.pdf", "page"],
+                                    cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                   for first, last in runs if first <= last]
+        failures = [error for process in drawing
+                    if (error := process.communicate(timeout=120)[1]) and process.returncode != 0]
+        if failures:
+            raise BuilderError(f"pdftoppm could not draw the pages: {failures[0].decode(errors='replace')}")
         # pdftoppm numbers page-1.png or page-01.png, by the page count's digits.
         files = sorted(folder.glob("page-*.png"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
         return tuple(path.read_bytes() for path in files), ""

@@ -112,7 +112,8 @@ class Preview:
         if attempt.failed:
             self.say(f"{what}: {errors} error{'s' * (errors != 1)}; the page keeps the last good build")
         else:
-            self.say(f"{what}: read and rendered in {attempt.seconds:.2f} s")
+            self.say(f"{what}: read and rendered in {attempt.seconds:.2f} s "
+                     f"({attempt.cpu_seconds:.2f} s of CPU)")
         for problem in attempt.problems:
             self.say(str(diagnostic_record(problem, self.root)["where"]) + f": {problem.level}: "
                      f"{problem.message}")
@@ -164,7 +165,8 @@ class Preview:
             try:
                 pages = print_pages(snapshot.book, slug)
                 problems = pages.problems
-                self.say(f"print view of {slug}: {len(pages.images)} pages in {pages.seconds:.2f} s")
+                self.say(f"print view of {slug}: {len(pages.images)} pages in {pages.seconds:.2f} s "
+                         f"({pages.cpu_seconds:.2f} s of CPU)")
             except BuilderError as exc:
                 problems = exc.diagnostics
             except Exception as exc:  # a bug of ours: shown, and the preview goes on
