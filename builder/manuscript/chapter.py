@@ -155,8 +155,9 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)
     heading = chapter_heading(path, text, root, meta.structure, problems)
-    if heading is None:
-        return None
+    if heading is None:  # said; a stand-in title lets the chapter's other problems be told too
+        heading = etree.Element("h1")
+        heading.text = path.stem
     checks.check_duplicate_ids(path, text, root, problems)
     checks.check_footnotes(path, text, root, problems)
     collect_images(path, text, root, meta.root, problems, images)
