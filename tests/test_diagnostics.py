@@ -454,3 +454,11 @@ def test_each_chapter_s_problems_come_together_in_chapter_order(book: Book) -> N
 def test_check_of_a_good_book_is_quiet(book: Book) -> None:
     assert book.run("check") == (0, "book-builder: 0 errors, 0 warnings\n")
 
+
+
+def test_a_misspelt_include_names_the_file_meant(book: Book) -> None:
+    book.write("chapters/code/hello.py", "print('hello')\n")
+    book.write("chapters/02-second.md", "# Second\n\n## The End {#the-end}\n\n```python\n"
+               "--8<-- \"code/helo.py\"\n```\n")
+    fails(book, "02-second.md:6:9: error: the included file 'code/helo.py' is not in the book folder",
+          "did you mean 'code/hello.py'?")

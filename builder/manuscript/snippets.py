@@ -4,10 +4,11 @@ In: a chapter's text and the book folder. Out: the text with each snippet
 line replaced by the file it names (pymdown-extensions' snippets, the syntax
 MkDocs Material authors write: whole files, `file:3:9` line ranges,
 `file:name` sections between `--8<-- [start:name]` and `[end:name]`), or the
-problems: a file that is missing or outside the book is an error at the
-line that names it. Only files inside the book folder are read (symbolic
-links are followed only where they stay inside it), never a URL. Done before
-the conversion, so the cache keys on the text with its includes.
+problems: a file that is missing (with the book's file whose name is closest,
+if one is close) or outside the book is an error at the line that names it.
+Only files inside the book folder are read (symbolic links are followed only
+where they stay inside it), never a URL. Done before the conversion, so the
+cache keys on the text with its includes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pymdownx.snippets import SnippetMissingError
 
 from builder import checks
 from builder.bookfolder import MAX_TEXT_BYTES, BookFolder, Refused
-from builder.errors import Problems
+from builder.errors import Problems, close_file
 
 MARKER = "--8<--"
 MAX_DEPTH = 10  # includes in includes this deep are checked; a deeper one is refused
@@ -74,8 +75,10 @@ def with_snippets(path: Path, text: str, book_root: Path, problems: Problems) ->
         return "\n".join(reader.preprocessors["snippet"].run(text.split("\n")))
     except SnippetMissingError as exc:
         name = str(exc).split("'")[1] if "'" in str(exc) else ""
+        hint = close_file(name, BookFolder.at(book_root), [book_root, path.parent], ["**/*"]) if name else ""
         problems.error(f"the included file {name!r} is not in the book folder; name a file inside it, "
-                       "relative to the book or to this chapter", checks.locate(path, text, name or MARKER))
+                       f"relative to the book or to this chapter{hint}",
+                       checks.locate(path, text, name or MARKER))
     except (OSError, UnicodeDecodeError) as exc:
         problems.error(f"an included file cannot be read ({exc})", checks.locate(path, text, MARKER))
     return text
