@@ -258,6 +258,10 @@ def validate(book_dir: Path, path: Path, text: str, data: dict[str, Any]) -> Boo
     # The checks below go on over the values of the right type (stand-ins for the missing
     # ones), so that a wrong type does not hide the other mistakes.
     meta = _checked_meta(problems, book_dir, _usable(data, SCHEMA, _STAND_INS), print_table)
+    style_value = data.get("style")
+    style_given: dict[str, Any] = style_value if isinstance(style_value, dict) else {}
+    _check_keys(problems, style_given, STYLE_SCHEMA, prefix="style.")
+    meta = replace(meta, style=_checked_style(problems, _usable(style_given, STYLE_SCHEMA, {})))
     if problems.has_errors:
         error = ConfigError.from_diagnostics(problems.items)
         chapters = data.get("chapters", DEFAULT_CHAPTERS)
