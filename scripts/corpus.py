@@ -85,17 +85,32 @@ class Source:
     commit: str
     subdir: str  # the book's folder inside the repository ("." for its root)
     licence: str
+    options: tuple[str, ...] = ()  # `builder import` options; {repo} is the repository's root
+
+    def import_options(self, repo_root: Path) -> list[str]:
+        """The import options with {repo} replaced by *repo_root* (the whole book's or an excerpt's)."""
+        return [option.replace("{repo}", str(repo_root.resolve())) for option in self.options]
 
 
 def read_sources(path: Path = SOURCES) -> list[Source]:
-    """scripts/corpus-sources.txt: `name repo commit sub-folder licence...`, # comments."""
-    sources = []
+    """scripts/corpus-sources.txt: `name repo commit sub-folder licence...` and
+    `options name argument...` lines, # comments."""
+    rows: list[list[str]] = []
+    options: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        name, repo, commit, subdir, licence = line.split(None, 4)
-        sources.append(Source(name, repo, commit, subdir, licence.strip()))
-    return sources
+        if line.split(None, 1)[0] == "options":
+            _, name, *arguments = line.split()
+            options.setdefault(name, []).extend(arguments)
+            continue
+        rows.append(line.split(None, 4))
+    names = {row[0] for row in rows}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise ValueError(f"{path}: options for a book not listed: {', '.join(unknown)}")
+    return [Source(name, repo, commit, subdir, licence.strip(), tuple(options.get(name, ())))
+            for name, repo, commit, subdir, licence in rows]
 
 
 # --- the source side: what the book says, read without the builder -------------------------------
@@ -312,17 +327,19 @@ def _expand_plain(path: Path, root: Path, leanpub: bool) -> list[Line]:
     rel = _rel(path, root)
     out = []
     fence: str | None = None
+    aside_fence = False  # the fence is inside a Leanpub aside: its lines carry the `X>` marker too
     for number, text in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        in_aside = leanpub and (fence is None or aside_fence) and bool(LEANPUB_ASIDE.match(text))
+        if in_aside:
+            text = LEANPUB_ASIDE.sub("", text)
         opened = FENCE_OPEN.match(text)
         if fence is None and opened:
-            fence = opened.group(2)
+            fence, aside_fence = opened.group(2), in_aside
         elif fence is not None and text.strip() and not text.strip().strip(fence[0]) \
                 and len(text.strip()) >= len(fence):
             fence = None
-        elif leanpub and fence is None:
-            if LEANPUB_ATTRIBUTES.match(text):
-                text = ""
-            text = LEANPUB_ASIDE.sub("", text)
+        elif leanpub and fence is None and LEANPUB_ATTRIBUTES.match(text):
+            text = ""
         out.append(Line(text, rel, number))
     return out
 
@@ -792,6 +809,7 @@ class BookResult:
     source: str
     kind: str = ""
     chapters: int = 0
+    import_options: list[str] = field(default_factory=list)
     import_step: Step = field(default_factory=Step)
     build_step: Step = field(default_factory=Step)
     epub: str | None = None
@@ -813,8 +831,9 @@ class BookResult:
 
 
 def run_book(name: str, src: Path, work: Path, *, pdf: bool = True, checks: bool = True,
-             pandoc: bool = True) -> BookResult:
-    """Import, build, check and measure one book; *work* is emptied first."""
+             pandoc: bool = True, import_options: list[str] | None = None) -> BookResult:
+    """Import (with *import_options*, e.g. --base-url, --within), build, check and measure
+    one book; *work* is emptied first."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     result = BookResult(name, str(src))
@@ -822,7 +841,9 @@ def run_book(name: str, src: Path, work: Path, *, pdf: bool = True, checks: bool
     result.kind, result.chapters = expected.kind, len(expected.chapters)
     result.hidden_code_lines, result.not_countable = expected.hidden_code_lines, expected.not_countable
     book, dist = work / "book", work / "dist"
-    result.import_step = run([str(PYTHON), "-m", "builder", "import", str(src), str(book)], cwd=ROOT)
+    result.import_options = list(import_options or [])
+    result.import_step = run([str(PYTHON), "-m", "builder", "import", *result.import_options, str(src),
+                              str(book)], cwd=ROOT)
     result.import_messages = group_messages(result.import_step.output)
     if result.import_step.exit == 0:
         result.build_step = run([str(PYTHON), "-m", "builder", "build", *([] if pdf else ["--epub"]),
@@ -959,8 +980,11 @@ def main(argv: list[str] | None = None) -> int:
             result = BookResult(source.name, str(src))
             results.append(result)
             continue
-        print(f"corpus: {source.name} ({source.licence}) ...", flush=True)
-        results.append(run_book(source.name, src, work / source.name, pandoc=not args.no_pandoc))
+        options = source.import_options(corpus_dir / source.name)
+        shown = f" (import {' '.join(options)})" if options else ""
+        print(f"corpus: {source.name} ({source.licence}){shown} ...", flush=True)
+        results.append(run_book(source.name, src, work / source.name, pandoc=not args.no_pandoc,
+                                import_options=options))
     if not results:
         print("corpus: no book selected")
         return 2

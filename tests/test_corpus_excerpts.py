@@ -22,7 +22,7 @@ CORPUS = FIXTURES / "corpus"
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "corpus.py"
 # (name, the book's folder inside the excerpt, whether the PDF is built and measured too)
 BOOKS = (("nomicon", ".", False), ("mdbook-guide", "guide", False),
-         ("hacker-recipes", ".", False), ("dhall-manual", ".", True))
+         ("axon-reference", ".", False), ("ansible-for-devops", ".", True))
 TARGETS = ("import exit 0", "build exit 0", "EPUBCheck 0 errors 0 warnings", "Ace 0 violations",
            "EPUB paragraphs >= 99%", "EPUB code lines >= 99%", "EPUB code lines inside code elements",
            "EPUB no ``` {{# {% in text", "PDF paragraphs >= 99%", "PDF code lines >= 99%",
@@ -54,7 +54,10 @@ def _outcome(results: dict[str, Any], name: str, folder: str,
              pdf: bool) -> dict[str, tuple[bool | None, str]]:
     if name not in results:
         corpus = _corpus()
-        result = corpus.run_book(name, CORPUS / name / folder, results["work"] / name, pdf=pdf, pandoc=False)
+        # the book's import options (scripts/corpus-sources.txt), {repo} being the excerpt's root
+        source = {s.name: s for s in corpus.read_sources()}[name]
+        result = corpus.run_book(name, CORPUS / name / folder, results["work"] / name, pdf=pdf, pandoc=False,
+                                 import_options=source.import_options(CORPUS / name))
         results[name] = {target: (ok, detail) for target, ok, detail in corpus.targets(result, pdf=pdf)}
         results[name + ":result"] = result
     return results[name]  # type: ignore[no-any-return]
@@ -100,11 +103,45 @@ def test_the_source_is_read_as_its_tool_would() -> None:
     assert any("fn main()" in line for line in code)  # {{#playground example.rs}}
     assert "{{#include file.rs}}" in code  # \{{#include file.rs}} is literal text
     assert any("different backends" in p.text for p in guide.paragraphs)  # {{#include arg-watcher.md}}
-    recipes = corpus.expected_from_source(CORPUS / "hacker-recipes")
-    assert recipes.kind == "gitbook" and not any("{%" in p.text for p in recipes.paragraphs)
-    dhall = corpus.expected_from_source(CORPUS / "dhall-manual")
-    assert dhall.kind == "leanpub" and [c.name for c in dhall.chapters] == [
-        "00-Introduction.md", "04-ProjectOrganization.md"]
+    axon = corpus.expected_from_source(CORPUS / "axon-reference")
+    assert axon.kind == "gitbook" and not any("{%" in p.text for p in axon.paragraphs)
+    assert any("inefficient resource utilization" in p.text for p in axon.paragraphs)  # inside {% hint %}
+    ansible = corpus.expected_from_source(CORPUS / "ansible-for-devops")
+    assert ansible.kind == "leanpub" and [c.name for c in ansible.chapters] == [
+        "frontmatter.txt", "preface.txt", "mainmatter.txt", "chapter1.txt", "chapter7.txt", "afterword.txt"]
+    assert not any(p.text.startswith(("{lang=", "{width=", "{frontmatter}", "I>", "T>", "W>"))
+                   for p in ansible.paragraphs)
+    assert any("Idempotence" in p.text for p in ansible.paragraphs)  # an I> aside's text is counted
+
+
+def test_every_book_is_under_a_licence_that_allows_committing_its_excerpts() -> None:
+    """No GPL, no NonCommercial text in tests/fixtures/corpus/; every excerpt has its licence."""
+    corpus = _corpus()
+    sources = corpus.read_sources()
+    assert {s.name for s in sources} == {name for name, _, _ in BOOKS}
+    for source in sources:
+        assert not any(word in source.licence.upper() for word in ("GPL", "NC")), source
+        assert any((CORPUS / source.name).glob("LICENSE*")), source.name
+    options = {s.name: s.import_options(Path("/r")) for s in sources}
+    assert options["mdbook-guide"][:2] == ["--within", "/r"]
+    assert "--base-url" in options["nomicon"]
     nomicon = corpus.expected_from_source(CORPUS / "nomicon")
     assert nomicon.hidden_code_lines > 0 and not any(line.text.startswith("# ") for line in nomicon.code
                                                      if line.file.endswith("hrtb.md"))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "importer bug: builder/importer.py _checked_source refuses a source folder holding no .md file "
+    "('holds no Markdown (.md) file to import') before it reads Book.txt, whose Leanpub chapters are "
+    ".txt files; the whole ansible-for-devops book imports only because its repository has a README.md"))
+def test_a_leanpub_folder_of_txt_chapters_alone_imports(tmp_path: Path) -> None:
+    """The Leanpub excerpt without its README.md: Book.txt and .txt chapters only (a
+    manuscript/ folder given as the source looks like this)."""
+    import shutil
+    import subprocess
+
+    src = tmp_path / "manuscript"
+    shutil.copytree(CORPUS / "ansible-for-devops", src, ignore=shutil.ignore_patterns("README.md"))
+    done = subprocess.run([sys.executable, "-m", "builder", "import", str(src), str(tmp_path / "book")],
+                          capture_output=True, text=True, cwd=SCRIPT.parent.parent)
+    assert done.returncode == 0, done.stderr
