@@ -27,6 +27,7 @@ from typing import Any
 from builder.bookfolder import BookFolder, Refused
 from builder.errors import ConfigError, Location, Problems, close_file
 from builder.model import PDF_VARIANTS, BookMeta, Part, PrintOptions, Structure, Style
+from builder.printers import DEFAULT_PROFILE, PAPERS, PROFILES
 from builder.stylesheets import FONT_FAMILIES, MONOSPACE_FAMILIES
 
 CONFIG_NAME = Path("book") / "book.toml"
@@ -84,13 +85,20 @@ SCHEMA: dict[str, Key] = {
     "notes": Key(str, False, "EPUB footnotes as \"popup\" notes (default) or chapter \"endnotes\""),
     "base_url": Key(str, False, "the web address the chapters folder was published at, e.g. "
                     "\"https://example.org/book/\": a link to a local file that is not a chapter goes there"),
-    "print": Key(dict, False, "a table of print options: trim, print_job, pdf_variant, link_urls"),
+    "blurb": Key(str, False, "the back cover's text (build --cover)"),
+    "about_author": Key(str, False, "the \"About the Author\" page at the back of the book; paragraphs "
+                        "separated by blank lines"),
+    "print": Key(dict, False, "a table of print options: trim, print_job, profile, paper, pdf_variant, "
+                 "link_urls"),
     "style": Key(dict, False, "a table of type choices: body_font, heading_font, code_font, "
                  "font_size, leading"),
 }
 PRINT_SCHEMA: dict[str, Key] = {
     "trim": Key(str, False, "one of " + ", ".join(TRIM_SIZES) + ", or \"W x H in|mm\""),
-    "print_job": Key(bool, False, "true for 3 mm bleed and crop marks (the printer's file)"),
+    "print_job": Key(bool, False, "true for the printer's file: bleed and marks by the profile's rules"),
+    "profile": Key(str, False, "whose rules the printer's file follows: " + ", ".join(PROFILES)
+                   + f" (default {DEFAULT_PROFILE})"),
+    "paper": Key(str, False, "the interior paper: " + ", ".join(PAPERS) + f" (default {PAPERS[0]})"),
     "pdf_variant": Key(str, False, "one of " + ", ".join(PDF_VARIANTS)),
     "link_urls": Key(str, False,
                      "how print shows web links' URLs: \"footnote\" (default), \"after\" or \"none\""),
@@ -314,6 +322,7 @@ def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
         hint = PRINT_SCHEMA["pdf_variant"].help
         problems.add("print.pdf_variant", f"{variant!r} is not supported; use {hint}")
         variant = PDF_VARIANTS[0]
+    profile, paper = _checked_printer(problems, print_table)
     chapter_files, parts = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
     structure = _checked_structure(problems, data, print_table)
     link_urls = print_table.get("link_urls", LINK_URLS[0])
@@ -336,10 +345,27 @@ def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
         chapter_files=chapter_files,
         slug=slugify(title),
         print=replace(trim, print_job=print_table.get("print_job", False), pdf_variant=variant,
-                      link_urls=link_urls if link_urls in LINK_URLS else LINK_URLS[0]),
+                      link_urls=link_urls if link_urls in LINK_URLS else LINK_URLS[0],
+                      profile=profile, paper=paper),
         structure=structure,
         parts=parts,
+        blurb=data.get("blurb", "").strip(),
+        about_author=data.get("about_author", "").strip(),
     )
+
+
+def _checked_printer(problems: _Problems, print_table: dict[str, Any]) -> tuple[str, str]:
+    """[print] profile and paper, each one the builder knows (else reported, and the default)."""
+    chosen = []
+    for key, allowed, default in (("profile", PROFILES, DEFAULT_PROFILE), ("paper", PAPERS, PAPERS[0])):
+        value = print_table.get(key, default).strip().lower()
+        if value not in allowed:
+            close = difflib.get_close_matches(value, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "use one of: " + ", ".join(allowed)
+            problems.add(f"print.{key}", f"{print_table[key]!r} is not known; {hint}")
+            value = default
+        chosen.append(value)
+    return chosen[0], chosen[1]
 
 
 def _check_keys(problems: _Problems, data: dict[str, Any], schema: dict[str, Key], prefix: str) -> None:

@@ -23,8 +23,10 @@ class PrintOptions:
 
     trim: str = "6in 9in"
     trim_name: str = "6x9"
-    print_job: bool = False  # 3 mm bleed and crop marks, for the printer
+    print_job: bool = False  # the printer's file: bleed (and marks) by the profile's rules
     pdf_variant: str = "pdf/ua-1"  # tagged and accessible; "pdf/a-3u" or "pdf/a-4" for archives
+    profile: str = "offset"  # whose rules the printer's file follows: kdp, ingramspark, lulu, offset
+    paper: str = "white"  # the interior paper: white or cream (black ink, a grey file) or color
     link_urls: str = "footnote"  # how print shows a web link's URL: footnote, after, none
 
 
@@ -96,6 +98,8 @@ class BookMeta:
     structure: Structure = field(default_factory=Structure)
     parts: tuple[Part, ...] = ()  # none: the chapters are not grouped
     style: Style = field(default_factory=Style)
+    blurb: str = ""  # the back cover's text
+    about_author: str = ""  # the back matter's "About the Author" page; paragraphs split by blank lines
 
     def part_of(self, index: int) -> Part | None:
         """The part holding the chapter at *index* of chapter_files, if any."""

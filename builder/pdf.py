@@ -6,36 +6,146 @@ dates come from the build time and whose identifier is a hash of its content:
 the same input gives the same bytes. The PDF is written by WeasyPrint's public
 ``Document.write_pdf``; importing this module installs pydyf's speed-ups where
 their probes hold (builder.weasyprint_adapter).
+
+The printer's file (a print job) follows its profile (builder.printers): it is padded
+with blank pages at the end to the printer's page count (the page map, made from the
+unpadded layout, is unchanged), written as the printer's PDF variant (PDF/X-4) with an
+output intent, its BleedBox set to the real bleed, and, on black-and-white paper, its
+colours drawn in DeviceGray. `notes()` tells what was done, for the build's progress lines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from builder.errors import Location, RenderError
 from builder.fetch import RefusedURL
 from builder.layout_messages import weasyprint_messages
-from builder.model import Book
+from builder.model import Book, PrintOptions
+from builder.printers import grey_interior, padding, padding_note, page_boxes, page_css, printer_for
 from builder.weasyprint_adapter import install_pdf_speed_ups
 
 DEFAULT_VARIANT = "pdf/ua-1"
+# The output intent of a grey interior: Debian's icc-profiles-free (scripts/setup-system.sh).
+GREY_PROFILE = Path("/usr/share/color/icc/Gray.icc")
+# "r g b rg" (fill) or "RG" (stroke), as pydyf writes a DeviceRGB colour.
+_RGB = re.compile(rb"^(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (rg|RG)$")
 
 install_pdf_speed_ups()
+
+_notes: list[str] = []
+
+
+def notes() -> list[str]:
+    """What the writes since the last call did to the printer's file (padding, colour), once."""
+    told = list(_notes)
+    _notes.clear()
+    return told
 
 
 def write_pdf(book: Book, document: Any, built_at: dt.datetime, variant: str = DEFAULT_VARIANT) -> bytes:
     """The PDF of the laid-out *document*."""
+    options = book.meta.print
     _stamp_metadata(document, book.meta.language, built_at)
+    extra: dict[str, Any] = {}
+    if options.print_job:
+        document = _padded(document, options, book.meta.root)
+        if variant == DEFAULT_VARIANT:  # an archive variant asked for (PDF/A) is kept
+            variant = printer_for(options).pdf_variant
+        extra = {"pdf_tags": True, "finisher": _PrintersFile(options)}
     with weasyprint_messages():
         try:
-            data = document.write_pdf(pdf_variant=variant, pdf_identifier=True)
+            data = document.write_pdf(pdf_variant=variant, pdf_identifier=True, **extra)
         except RefusedURL as exc:  # an attachment or a late resource outside the book
             raise RenderError(str(exc.args[0]), Location(book.meta.root)) from exc
     if not isinstance(data, bytes):
         raise RenderError("WeasyPrint returned no PDF", Location(book.meta.root))
     return data
+
+
+def _padded(document: Any, options: PrintOptions, root: Path) -> Any:
+    """*document* with the blank pages the printer's page count needs at its end, laid out
+    from a page-only document of the same page rules (so each blank page has its side's
+    bleed and no folio); merged with WeasyPrint's public Document.copy."""
+    from weasyprint import HTML
+
+    from builder.fetch import BookFetcher
+
+    pages = len(document.pages)
+    added = padding(options, pages)
+    if not added:
+        return document
+    lead = pages % 2  # a book ending on a recto: the first blank page is a verso
+    blank = "<div></div>" + '<div style="break-before: page"></div>' * (lead + added - 1)
+    html = f"<html><head><style>{page_css(options)}</style></head><body>{blank}</body></html>"
+    with weasyprint_messages():
+        blanks = HTML(string=html, url_fetcher=BookFetcher(root, {})).render()
+    _notes.append(padding_note(options, pages, added))
+    return document.copy([*document.pages, *blanks.pages[lead:]])
+
+
+class _PrintersFile:
+    """WeasyPrint's finisher (public write_pdf API): the page boxes, the colours and the
+    output intent of the printer's file, set on the pydyf PDF just before it is written."""
+
+    def __init__(self, options: PrintOptions) -> None:
+        self.options = options
+
+    def __call__(self, document: Any, pdf: Any) -> None:
+        import pydyf
+
+        page_objects = [obj for obj in pdf.objects
+                        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
+        for index, page in enumerate(page_objects):
+            # WeasyPrint sets the BleedBox at most 10 pt past the trim, wherever the CSS
+            # bleed ends; the printer's bleed is its own (the marks lie beyond it).
+            page["BleedBox"] = pydyf.Array(page_boxes(self.options, recto=index % 2 == 0).bleed)
+        grey = grey_interior(self.options)
+        if grey:
+            converted = sum(_to_grey(obj) for obj in pdf.objects if isinstance(obj, pydyf.Stream))
+            if converted:
+                _notes.append(f"{converted:,} RGB colours drawn in DeviceGray for black ink on "
+                              f"{self.options.paper} paper")
+        self._output_intent(pdf, pydyf, grey)
+
+    def _output_intent(self, pdf: Any, pydyf: Any, grey: bool) -> None:
+        if "OutputIntents" in pdf.catalog:
+            return
+        if grey and not GREY_PROFILE.is_file():
+            _notes.append(f"no output intent: {GREY_PROFILE} is missing (Debian: icc-profiles-free)")
+            return
+        if grey:
+            icc, name, channels = GREY_PROFILE.read_bytes(), "Gray", 1
+        else:  # WeasyPrint's own sRGB profile, for a colour interior
+            icc = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
+            name, channels = "sRGB IEC61966-2.1", 3
+        profile = pydyf.Stream([icc], pydyf.Dictionary({"N": channels}), compress=True)
+        pdf.add_object(profile)
+        pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
+            "Type": "/OutputIntent", "S": "/GTS_PDFX",
+            "OutputConditionIdentifier": pydyf.String(name), "Info": pydyf.String(name),
+            "DestOutputProfile": profile.reference,
+        })])
+
+
+def _to_grey(stream: Any) -> int:
+    """Each DeviceRGB colour of *stream* as its DeviceGray luma (ITU-R BT.601, as a RIP
+    converting for black ink would); how many."""
+    count = 0
+    items = stream.stream
+    for index, item in enumerate(items):
+        found = _RGB.match(item) if isinstance(item, bytes) else None
+        if found:
+            r, g, b = (float(v) for v in found.groups()[:3])
+            luma = f"{0.299 * r + 0.587 * g + 0.114 * b:.4f}".rstrip("0").rstrip(".") or "0"
+            items[index] = luma.encode() + (b" g" if found[4] == b"rg" else b" G")
+            count += 1
+    return count
 
 
 def _stamp_metadata(document: Any, language: str, built_at: dt.datetime) -> None:

@@ -126,12 +126,21 @@ def build(
         outputs.update(epub)
     if "epub" in wanted:
         clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
-    for note in [*cache_notes, *weasyprint_adapter.notes_once()]:
+    for note in [*cache_notes, *weasyprint_adapter.notes_once(), *_pdf_notes(wanted)]:
         progress(f"note        {note}")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
     return BuildResult(tuple(files), tuple(warnings), page_map.page_count if page_map else None,
                        word_count(book), clock.total())
+
+
+def _pdf_notes(wanted: list[str]) -> list[str]:
+    """What the PDF writer did to the printer's file (padding, colours)."""
+    if "pdf" not in wanted:
+        return []
+    from builder.pdf import notes
+
+    return notes()
 
 
 def word_count(book: Book) -> int:

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 from builder import NAME, __version__
 from builder.model import Book, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
+from builder.printers import page_css
 from builder.stylesheets import edition_sheets
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -139,6 +140,7 @@ class _Renderer:
             builder={"name": NAME, "version": __version__},
             doc_title=title,
             subsections=subsections,
+            page_css=page_css(self.book.meta.print) if target == "print" else "",
         ).lstrip()
 
 

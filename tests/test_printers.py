@@ -1,0 +1,193 @@
+"""The printer's file by each printer's rules (builder.printers): the page boxes read back
+in points, the marks, the page count, the colours and the output intent; the print cover."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from builder.model import PrintOptions
+from builder.pipeline import build
+from builder.printers import PRINTERS, cover_size, padding, page_boxes
+from tests.conftest import FIXTURES
+from tests.helpers import require_command
+
+TRIMS = {"6x9": (432.0, 648.0), "5x8": (360.0, 576.0)}
+OUTSIDE = 9.0  # KDP, IngramSpark and Lulu: 0.125 in, in points
+MM3 = 3 / 25.4 * 72
+
+
+def _book(tmp_path: Path, print_table: str, extra: str = "") -> Path:
+    book = tmp_path / "book-folder"
+    shutil.copytree(FIXTURES / "small-book", book)
+    toml = book / "book" / "book.toml"
+    toml.write_text(extra + toml.read_text() + f"\n[print]\n{print_table}\n")
+    return book
+
+
+def _print_job(tmp_path: Path, profile: str, trim: str = "6x9", extra: str = "") -> Path:
+    book = _book(tmp_path, f'print_job = true\nprofile = "{profile}"\ntrim = "{trim}"', extra)
+    [pdf] = build(book, tmp_path / "dist", ["pdf"]).files
+    return pdf
+
+
+def _box(page: object, name: str) -> list[float]:
+    return [round(float(v), 1) for v in getattr(page, name)]
+
+
+@pytest.mark.parametrize("trim", TRIMS)
+@pytest.mark.parametrize("profile", ["kdp", "ingramspark", "lulu", "offset"])
+def test_page_boxes_in_points(tmp_path: Path, profile: str, trim: str) -> None:
+    width, height = TRIMS[trim]
+    reader = PdfReader(_print_job(tmp_path, profile, trim))
+    recto, verso = reader.pages[0], reader.pages[1]
+    for page in (recto, verso):
+        assert _box(page, "trimbox") == [0, 0, width, height]
+    if profile in ("kdp", "ingramspark"):  # top, bottom and the outside edge only
+        assert _box(recto, "mediabox") == [0, -OUTSIDE, width + OUTSIDE, height + OUTSIDE]
+        assert _box(verso, "mediabox") == [-OUTSIDE, -OUTSIDE, width, height + OUTSIDE]
+        assert _box(recto, "bleedbox") == _box(recto, "mediabox")
+        assert _box(verso, "bleedbox") == _box(verso, "mediabox")
+        # trim + 0.125 in wide, + 0.25 in high, as KDP asks
+        assert float(recto.mediabox.width) == pytest.approx(width + 9, abs=0.05)
+        assert float(recto.mediabox.height) == pytest.approx(height + 18, abs=0.05)
+    elif profile == "lulu":  # 0.125 in on every side
+        for page in (recto, verso):
+            assert _box(page, "mediabox") == [-OUTSIDE, -OUTSIDE, width + OUTSIDE, height + OUTSIDE]
+            assert _box(page, "bleedbox") == _box(page, "mediabox")
+    else:  # 3 mm bleed all round, the marks' margin beyond it
+        bleed = round(MM3, 1)
+        for page in (recto, verso):
+            assert _box(page, "bleedbox") == [-bleed, -bleed, width + bleed, height + bleed]
+            media = _box(page, "mediabox")
+            assert media[0] <= -3 * MM3 + 0.1 and media[2] >= width + 3 * MM3 - 0.1
+    # what builder.printers says the boxes are is what the PDF holds
+    options = PrintOptions(trim=f"{trim.replace('x', 'in ')}in", print_job=True, profile=profile)
+    for index, page in enumerate((recto, verso)):
+        expected = page_boxes(options, recto=index == 0)
+        assert _box(page, "mediabox") == [round(v, 1) for v in expected.media]
+        assert _box(page, "bleedbox") == [round(v, 1) for v in expected.bleed]
+
+
+def _dark_pixels(png: Path, inside: tuple[float, float, float, float] | None,
+                 outside: tuple[float, float, float, float] | None) -> int:
+    """Dark pixels of a 72 dpi page picture (1 px = 1 pt from the media box's top left)
+    outside *outside* and, where given, inside *inside*."""
+    image = Image.open(png).convert("L")
+    width, height = image.size
+    count = 0
+    for y in range(height):
+        for x in range(width):
+            if image.getpixel((x, y)) >= 128:  # type: ignore[operator]
+                continue
+            if outside and outside[0] <= x < outside[2] and outside[1] <= y < outside[3]:
+                continue
+            if inside and not (inside[0] <= x < inside[2] and inside[1] <= y < inside[3]):
+                continue
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("profile", ["kdp", "offset"])
+def test_marks_only_for_offset_and_outside_the_bleed(tmp_path: Path, profile: str) -> None:
+    pdftoppm = require_command("pdftoppm")
+    pdf = _print_job(tmp_path, profile)
+    subprocess.run([pdftoppm, "-r", "72", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "p")],
+                   check=True)
+    page = PdfReader(pdf).pages[0]
+    media, bleed = _box(page, "mediabox"), _box(page, "bleedbox")
+    # the picture's pixel (0, 0) is the media box's top left corner
+    left, top = media[0], media[3]
+    bleed_px = (bleed[0] - left, top - bleed[3], bleed[2] - left, top - bleed[1])
+    [png] = tmp_path.glob("p*.png")
+    beyond_bleed = _dark_pixels(png, None, bleed_px)
+    if profile == "offset":
+        assert beyond_bleed > 20, "crop marks are drawn"
+        # none between the trim and the bleed's edge: the trimmed page shows no mark
+        trim_px = (-left, top - 648, 432 - left, top)
+        in_bleed = _dark_pixels(png, (bleed_px[0] + 1, bleed_px[1] + 1, bleed_px[2] - 1, bleed_px[3] - 1),
+                                (trim_px[0] - 1, trim_px[1] - 1, trim_px[2] + 1, trim_px[3] + 1))
+        assert in_bleed == 0
+    else:
+        assert beyond_bleed == 0 and float(page.mediabox.width) < 442, "no marks, no room for them"
+
+
+@pytest.mark.parametrize("profile, pages, total", [
+    ("kdp", 3, 24), ("kdp", 23, 24), ("kdp", 25, 26), ("ingramspark", 9, 18), ("lulu", 9, 32),
+    ("offset", 9, 12), ("offset", 12, 12),
+])
+def test_padding_to_the_printers_page_count(profile: str, pages: int, total: int) -> None:
+    options = PrintOptions(print_job=True, profile=profile)
+    assert pages + padding(options, pages) == total
+    assert padding(PrintOptions(profile=profile), pages) == 0, "a reading PDF is never padded"
+
+
+def test_a_short_book_is_padded_at_the_end_with_blank_pages(tmp_path: Path) -> None:
+    book = _book(tmp_path, 'print_job = true\nprofile = "kdp"')
+    done = subprocess.run([sys.executable, "-m", "builder", "build", "--pdf", "--out",
+                           str(tmp_path / "dist"), str(book)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "padded to 24 pages with 15 blank pages at the end: Amazon KDP takes at least 24 pages" \
+        in done.stderr
+    reader = PdfReader(tmp_path / "dist" / "a-small-test-book-print.pdf")
+    assert len(reader.pages) == 24
+    texts = [page.extract_text().strip() for page in reader.pages]
+    assert texts[8] and not any(texts[9:]), "the book's 9 pages, then blank ones"
+    # each blank page bleeds on its own outside edge
+    assert [_box(page, "mediabox")[0] for page in reader.pages[8:12]] == [0, -OUTSIDE, 0, -OUTSIDE]
+
+
+def _colour_operators(pdf: Path) -> dict[str, int]:
+    """How often each colour-setting operator occurs in the PDF's content streams."""
+    data = pdf.read_bytes()
+    counts = dict.fromkeys(("rg", "RG", "g", "G", "k", "K", "sc/scn"), 0)
+    for raw in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            text = zlib.decompress(raw)
+        except zlib.error:
+            text = raw
+        for op in ("rg", "RG", "g", "G", "k", "K"):
+            counts[op] += len(re.findall(rb"(?:^|\s)[\d.]+(?: [\d.]+)* " + op.encode() + rb"(?=\s|$)", text))
+        counts["sc/scn"] += len(re.findall(rb"\s(?:sc|scn|SC|SCN)(?=\s|$)", text))
+    return counts
+
+
+def test_a_black_and_white_interior_is_grey_with_an_output_intent(tmp_path: Path) -> None:
+    pdf = _print_job(tmp_path, "kdp")
+    counts = _colour_operators(pdf)
+    assert counts["rg"] == counts["RG"] == 0, counts
+    assert counts["g"] > 0, counts
+    root = PdfReader(pdf).trailer["/Root"]
+    [intent] = root["/OutputIntents"]
+    assert intent["/S"] == "/GTS_PDFX" and intent["/DestOutputProfile"].get_object()["/N"] == 1
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
+    assert "/StructTreeRoot" in root, "still tagged"
+
+
+def test_a_colour_interior_keeps_its_colours(tmp_path: Path) -> None:
+    book = _book(tmp_path, 'print_job = true\nprofile = "ingramspark"\npaper = "color"')
+    [pdf] = build(book, tmp_path / "dist", ["pdf"]).files
+    assert _colour_operators(pdf)["rg"] > 0
+    intent = PdfReader(pdf).trailer["/Root"]["/OutputIntents"][0]
+    assert intent["/DestOutputProfile"].get_object()["/N"] == 3
+
+
+def test_cover_size_from_page_count_and_paper() -> None:
+    size = cover_size(PrintOptions(trim="6in 9in", print_job=True, profile="kdp", paper="cream"), 200)
+    assert size.spine == pytest.approx(0.5)
+    assert (size.width, size.height) == (pytest.approx(2 * 6 + 0.5 + 0.25), pytest.approx(9.25))
+    assert size.spine_text
+    thin = cover_size(PrintOptions(trim="5in 8in", print_job=True, profile="kdp"), 24)
+    assert thin.spine == pytest.approx(24 * 0.002252, abs=1e-4) and not thin.spine_text
+    lulu = cover_size(PrintOptions(trim="6in 9in", print_job=True, profile="lulu"), 444)
+    assert lulu.spine == pytest.approx(1.06)
+    assert set(PRINTERS) == {"kdp", "ingramspark", "lulu", "offset"}
