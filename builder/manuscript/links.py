@@ -10,6 +10,13 @@ anchor is the author's own id, or the anchor GitHub or mdBook gives a heading
 (`#my-heading`, `#user-content-my-heading`). A link to another local file goes
 to book.toml's `base_url` when there is one; a link to nothing is an error
 with its line and, where one is close, the name meant.
+
+Cross references: first the figures, tables and listings with an id are
+numbered (tree.number_captions); a link with no text (`[](#fig-map)`) then
+takes its target's label ("Figure 2.1") or, to a chapter or a section, its
+title. Each link to a place in the book, in the text and the notes, is marked
+`xref` (print adds the target's page after it; a filled-in label is also
+marked `xref-label`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from lxml import etree
 
 from builder import checks
 from builder.errors import ManuscriptError, Problems
+from builder.manuscript.tree import number_captions
 
 if TYPE_CHECKING:
     from builder.manuscript.chapter import ChapterDraft
@@ -89,6 +97,13 @@ def resolve_links(drafts: list[ChapterDraft], problems: Problems, root: Path, ba
     one document, the EPUB writer adds file names); links to other local files at
     *base_url*. Titles and notes are linked like the text."""
     book = _Book.of(drafts, root, base_url)
+    names = {}  # a book-wide id -> the words an empty link to it shows
+    for draft in drafts:
+        names[draft.slug] = " ".join(str(draft.heading.xpath("string()")).split())
+        names.update((str(h.get("id")), " ".join(str(h.xpath("string()")).split()))
+                     for h in draft.root.iter(*checks.HEADINGS) if h.get("id"))
+    labels = {identifier: label for draft in drafts
+              for identifier, label in number_captions(draft.root, draft.number).items()}
     for draft in drafts:
         elements = [draft.heading, draft.root, *(note.item for note in draft.notes)]
         for link in [a for element in elements for a in element.iter("a")]:
@@ -100,6 +115,24 @@ def resolve_links(drafts: list[ChapterDraft], problems: Problems, root: Path, ba
                 continue
             if target is not None:
                 link.set("href", target)
+            if target is not None and target.startswith("#") and _in_running_text(link, draft.heading):
+                _mark_reference(link, target[1:], labels, names)
+
+
+def _in_running_text(link: etree._Element, title: etree._Element) -> bool:
+    """Whether *link* is in running text: not in a heading (nor the chapter's title)."""
+    return not any(a is title or a.tag in checks.HEADINGS for a in link.iterancestors())
+
+
+def _mark_reference(link: etree._Element, target: str, labels: dict[str, str], names: dict[str, str]) -> None:
+    """An empty link takes its target's label or title; every one is marked a reference."""
+    classes = (link.get("class") or "").split()
+    if not len(link) and not (link.text or "").strip() and (target in labels or target in names):
+        link.text = labels.get(target) or names[target]
+        classes += ["xref", "xref-label"] if target in labels else ["xref"]
+    else:
+        classes.append("xref")
+    link.set("class", " ".join(classes))
 
 
 def _link_target(href: str, draft: ChapterDraft, book: _Book) -> str | None:

@@ -3,9 +3,12 @@
 In: a chapter's parsed tree (lxml, after Python-Markdown). Out: the same tree
 edited in place: the title heading taken out (and returned), empty headings
 dropped, the other headings set under it from h2 without skipping a level,
-images alone in a paragraph made figures,
-rules marked as section breaks, Pygments' empty spans dropped, and a part
-marker after each web link where print may show its URL.
+images alone in a paragraph made figures, a `Table: caption` paragraph beside a
+table made its caption, a fence with an id wrapped as a listing (a figure with
+its title as the caption); then, book-wide, the figures, tables and listings
+with an id numbered per chapter ("Figure 2.1"); rules marked as section breaks,
+Pygments' empty spans dropped, and a part marker after each web link where print
+may show its URL.
 """
 
 from __future__ import annotations
@@ -192,8 +195,10 @@ def drop_empty_spans(root: etree._Element) -> None:
 
 
 def make_figures(root: etree._Element) -> None:
-    """A paragraph holding nothing but an image is a figure; its title, the caption.
-    An image aligned left or right in a figure floats the figure, caption and all."""
+    """A paragraph holding nothing but an image is a figure; its title, the caption; the
+    image's id (`![alt](a.png){#fig-a}`), the figure's.
+    An image aligned left or right in a figure floats the figure, caption and all.
+    Also the tables' captions and the listings (captioned_tables, listings)."""
     for figure in root.iter("figure"):
         image = figure.find(".//img")
         classes = (image.get("class") or "").split() if image is not None else []
@@ -211,10 +216,101 @@ def make_figures(root: etree._Element) -> None:
         image = children[0]
         paragraph.tag = "figure"
         paragraph.text = image.tail = None
+        if image.get("id") and not paragraph.get("id"):
+            paragraph.set("id", str(image.attrib.pop("id")))
         caption = image.get("title")
         if caption:
             del image.attrib["title"]
             etree.SubElement(paragraph, "figcaption").text = caption
+    captioned_tables(root)
+    listings(root)
+
+
+# Pandoc's table caption: a paragraph `Table: words {#tbl-id}` right before or after the table.
+_TABLE_CAPTION = re.compile(r"^\s*Table:\s*")
+_TRAILING_ID = re.compile(r"\s*\{#([A-Za-z][\w:.-]*)\}\s*$")
+CAPTION_LABEL = "caption-label"
+KINDS = {"figure": "Figure", "table": "Table", "listing": "Listing"}
+
+
+def captioned_tables(root: etree._Element) -> None:
+    """A paragraph that starts `Table:` right before (else after) a table is that table's
+    caption; an id written at its end (`{#tbl-sizes}`), or given it by attr_list, the table's."""
+    for table in list(root.iter("table")):
+        if table.find("caption") is not None:
+            continue
+        for paragraph in (table.getprevious(), table.getnext()):
+            if paragraph is None or paragraph.tag != "p" or not _TABLE_CAPTION.match(paragraph.text or ""):
+                continue
+            caption = etree.Element("caption")
+            caption.text = _TABLE_CAPTION.sub("", paragraph.text or "", count=1)
+            caption.extend(list(paragraph))
+            last = caption[-1] if len(caption) else None
+            words = (last.tail if last is not None else caption.text) or ""
+            found = _TRAILING_ID.search(words)
+            if found:
+                words = words[:found.start()]
+                if last is not None:
+                    last.tail = words
+                else:
+                    caption.text = words
+            identifier = paragraph.get("id") or (found[1] if found else None)
+            if identifier and not table.get("id"):
+                table.set("id", identifier)
+            caption.tail = None
+            paragraph.tail, tail = None, paragraph.tail
+            checks.remove_element(paragraph)
+            if tail and tail.strip():
+                table.tail = (table.tail or "") + tail
+            table.insert(0, caption)
+            break
+
+
+def listings(root: etree._Element) -> None:
+    """A fence with an id (`{.python #lst-hello title="hello.py"}`) is a listing: a figure
+    holding the code, its title (superfences' file name) the caption, above the code."""
+    for block in list(root.iter("div")):
+        if "codehilite" not in (block.get("class") or "").split() or not block.get("id"):
+            continue
+        figure = etree.Element("figure", {"class": "listing", "id": str(block.attrib.pop("id"))})
+        caption = etree.SubElement(figure, "figcaption")
+        title = block.find("span[@class='filename']")
+        if title is not None:
+            caption.text = title.text
+            caption.extend(list(title))
+            checks.remove_element(title)
+        block.addprevious(figure)
+        figure.tail, block.tail = block.tail, None
+        figure.append(block)
+
+
+def number_captions(root: etree._Element, chapter: int) -> dict[str, str]:
+    """Number the figures, tables and listings that have an id, per chapter: "Figure 2.1"
+    is chapter 2's first figure with an id. The number opens the caption (one is made
+    where there is none). Returns each numbered element's id with its label."""
+    counts = dict.fromkeys(KINDS, 0)
+    labels: dict[str, str] = {}
+    for element in root.iter("figure", "table"):
+        identifier = element.get("id")
+        if not identifier:
+            continue
+        kind = "listing" if "listing" in (element.get("class") or "").split() else str(element.tag)
+        counts[kind] += 1
+        label = labels[identifier] = f"{KINDS[kind]}\u00a0{chapter}.{counts[kind]}"  # never broken
+        caption = element.find("caption" if kind == "table" else "figcaption")
+        if caption is None:
+            caption = etree.Element("caption" if kind == "table" else "figcaption")
+            if kind == "figure":
+                element.append(caption)
+            else:
+                element.insert(0, caption)
+        number = etree.Element("span", {"class": CAPTION_LABEL})
+        number.text = label
+        has_words = bool((caption.text or "").strip()) or len(caption)
+        number.tail = (": " if has_words else "") + (caption.text or "").lstrip()
+        caption.text = None
+        caption.insert(0, number)
+    return labels
 
 
 def mark_section_breaks(root: etree._Element) -> None:
