@@ -28,6 +28,7 @@ from builder.pagebreaks import insert_page_breaks
 from builder.stylesheets import edition_sheets
 
 XHTML = "application/xhtml+xml"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP entry can hold
 
@@ -65,6 +66,8 @@ def write_epub(
         item = epub.EpubItem(uid=document.page.slug, file_name=document.page.file_name,
                              media_type=XHTML, content=content)
         item.properties = ["nav"] if document.page.kind == "toc" else []
+        if MATHML_NS.encode() in content:  # a document with formulas says so (EPUB 3's manifest rule)
+            item.properties.append("mathml")
         package.add_item(item)
         spine.append(item)
     package.spine = spine
@@ -175,6 +178,8 @@ def accessibility_metadata(
         features.append("alternativeText")
     if page_map is not None:
         features += ["pageNavigation", "printPageNumbers"]
+    if any(MATHML_NS in document.xhtml for document in documents):  # each formula with its LaTeX
+        features += ["MathML", "describedMath"]
     if met.conforms:
         claim = "This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA."
     else:

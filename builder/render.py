@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from builder import NAME, __version__
+from builder.manuscript.math import print_formulas
 from builder.model import Book, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
 from builder.printers import page_css
@@ -41,13 +42,21 @@ def _template(directory: Path) -> Template:
 
 
 def environment(directory: Path = TEMPLATE_DIR) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(directory),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["math_for"] = math_for
+    return env
+
+
+def math_for(markup: str, target: Target) -> str:
+    """Chapter markup as an edition shows its formulas: the EPUB's MathML as it is; in print
+    (WeasyPrint draws no MathML) each formula a vector picture."""
+    return print_formulas(markup) if target == "print" else markup
 
 
 def pages_for(book: Book, target: Target) -> tuple[Page, ...]:

@@ -22,6 +22,7 @@ from builder.images import collect_images
 from builder.manuscript.convert import without_set_asides
 from builder.manuscript.files import read_text
 from builder.manuscript.links import add_heading_anchors, prefix_ids
+from builder.manuscript.math import typeset_math
 from builder.manuscript.parts import NoteDraft, body_parts, extract_notes, inner_xml, without_links
 from builder.manuscript.snippets import with_snippets
 from builder.manuscript.tree import (
@@ -154,6 +155,7 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
     checks.report_repaired_html(path, text, raw_blocks, problems)
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)
+    typeset_math(path, text, root, problems)
     heading = chapter_heading(path, text, root, meta.structure, problems)
     if heading is None:  # said; a stand-in title lets the chapter's other problems be told too
         heading = etree.Element("h1")

@@ -16,7 +16,8 @@ import markdown
 
 from builder import checks
 from builder.errors import Problems
-from builder.markdown_ext import FenceInfoExtension, PlaceholderExtension
+from builder.manuscript.math import ARITHMATEX_CONFIG
+from builder.markdown_ext import FenceInfoExtension, IndexMarkerExtension, PlaceholderExtension
 
 # Python-Markdown sets pieces aside between these marks and puts them back at the end.
 _SET_ASIDE = re.compile("[\x02\x03]")
@@ -32,6 +33,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "pymdownx.tilde",  # ~~deleted~~, H~2~O
     "pymdownx.caret",  # ^^inserted^^, x^2^
     "pymdownx.mark",  # ==marked==
+    "pymdownx.arithmatex",  # $…$ and $$…$$ found (never in code), typeset by builder.manuscript.math
     "admonition",  # !!! note "Title"
     "github-callouts",  # > [!NOTE], GitHub's alerts, as admonitions
     "tables",
@@ -43,6 +45,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "sane_lists",
     PlaceholderExtension(),
     FenceInfoExtension(),
+    IndexMarkerExtension(),  # {^ term!sub}: builder.manuscript.index
 ]
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     # Colons in ids are legal HTML but awkward in CSS and XML tools.
@@ -52,6 +55,7 @@ MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     "pymdownx.highlight": {"css_class": "codehilite", "guess_lang": False, "use_pygments": True,
                            "linenums_style": "pymdownx-inline"},
     "pymdownx.tasklist": {"clickable_checkbox": False},
+    "pymdownx.arithmatex": ARITHMATEX_CONFIG,
 }
 
 
