@@ -60,7 +60,8 @@ def math_for(markup: str, target: Target) -> str:
 
 
 def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
-    """The pages of an edition, in reading order: a part's page before its first chapter."""
+    """The pages of an edition, in reading order: a part's page before its first chapter;
+    the back matter after the last (about the author, the colophon)."""
     front: list[Page] = []
     if target == "epub":
         front.append(Page("cover", "cover", "Cover"))
@@ -77,7 +78,11 @@ def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
         if part is not None and part.first_chapter == index:
             body.append(Page("part", part.slug, part.title, part=part))
         body.append(Page("chapter", chapter.slug, chapter.title_text, chapter=chapter, part=part))
-    return (*front, *body)
+    back: list[Page] = []
+    if book.meta.about_author:
+        back.append(Page("about", "about-author", "About the Author"))
+    back.append(Page("colophon", "colophon", "Colophon"))
+    return (*front, *body, *back)
 
 
 def href_for(target: Target, pages: Sequence[Page]) -> Callable[[str, str], str]:

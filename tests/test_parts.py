@@ -149,7 +149,7 @@ def test_each_part_is_a_document_of_its_own_before_its_chapters(parts_book: dict
     names = [name for name, _ in documents]
     assert names[names.index("toc.xhtml") + 1:] == [
         "ch-00-introduction.xhtml", "part-1.xhtml", "ch-01-ground.xhtml", "ch-02-walls.xhtml",
-        "part-2.xhtml", "ch-03-roof.xhtml", "ch-99-appendix.xhtml"]
+        "part-2.xhtml", "ch-03-roof.xhtml", "ch-99-appendix.xhtml", "colophon.xhtml"]
     for name, tree in documents[names.index("toc.xhtml") + 1:]:
         headings = [(h.tag.rsplit("}")[-1], _text(h)) for h in
                     tree.iterfind(".//x:body//*", XHTML_NS) if h.tag.rsplit("}")[-1] in ("h1", "h2", "h3")]

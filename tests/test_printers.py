@@ -15,10 +15,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from builder.model import PrintOptions
+from builder.pdf import GREY_PROFILE
 from builder.pipeline import build
 from builder.printers import PRINTERS, cover_size, padding, page_boxes
 from tests.conftest import FIXTURES
-from tests.helpers import require_command
+from tests.helpers import epubcheck, pdf_pages, require, require_command
 
 TRIMS = {"6x9": (432.0, 648.0), "5x8": (360.0, 576.0)}
 OUTSIDE = 9.0  # KDP, IngramSpark and Lulu: 0.125 in, in points
@@ -135,14 +136,14 @@ def test_a_short_book_is_padded_at_the_end_with_blank_pages(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-m", "builder", "build", "--pdf", "--out",
                            str(tmp_path / "dist"), str(book)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert "padded to 24 pages with 15 blank pages at the end: Amazon KDP takes at least 24 pages" \
+    assert "padded to 24 pages with 14 blank pages at the end: Amazon KDP takes at least 24 pages" \
         in done.stderr
     reader = PdfReader(tmp_path / "dist" / "a-small-test-book-print.pdf")
     assert len(reader.pages) == 24
     texts = [page.extract_text().strip() for page in reader.pages]
-    assert texts[8] and not any(texts[9:]), "the book's 9 pages, then blank ones"
-    # each blank page bleeds on its own outside edge
-    assert [_box(page, "mediabox")[0] for page in reader.pages[8:12]] == [0, -OUTSIDE, 0, -OUTSIDE]
+    assert "Typeset from Markdown" in texts[9] and not any(texts[10:]), "the book's 10 pages, then blanks"
+    # each blank page bleeds on its own outside edge (page 11 is a recto)
+    assert [_box(page, "mediabox")[0] for page in reader.pages[9:13]] == [-OUTSIDE, 0, -OUTSIDE, 0]
 
 
 def _colour_operators(pdf: Path) -> dict[str, int]:
@@ -161,6 +162,7 @@ def _colour_operators(pdf: Path) -> dict[str, int]:
 
 
 def test_a_black_and_white_interior_is_grey_with_an_output_intent(tmp_path: Path) -> None:
+    require(GREY_PROFILE.is_file(), f"{GREY_PROFILE} (Debian icc-profiles-free; scripts/setup-system.sh)")
     pdf = _print_job(tmp_path, "kdp")
     counts = _colour_operators(pdf)
     assert counts["rg"] == counts["RG"] == 0, counts
@@ -191,3 +193,31 @@ def test_cover_size_from_page_count_and_paper() -> None:
     lulu = cover_size(PrintOptions(trim="6in 9in", print_job=True, profile="lulu"), 444)
     assert lulu.spine == pytest.approx(1.06)
     assert set(PRINTERS) == {"kdp", "ingramspark", "lulu", "offset"}
+
+
+ABOUT = 'about_author = """Test Author writes small books.\n\nSecond Author reads them."""\n'
+
+
+def test_back_matter_about_the_author_and_the_colophon(tmp_path: Path) -> None:
+    book = _book(tmp_path, 'trim = "6x9"', extra=ABOUT)
+    result = build(book, tmp_path / "dist", ["pdf", "epub"])
+    pdf = next(f for f in result.files if f.suffix == ".pdf")
+    pages = pdf_pages(pdf)
+    about = next(p for p in pages if p.body.startswith("About the Authors"))
+    assert about.number % 2 == 1, "on a recto"
+    assert "Test Author writes small books." in about.body and "Second Author reads them." in about.body
+    assert "Typeset from Markdown with book-builder" in pages[-1].body, "the colophon ends the book"
+    assert not any("Typeset" in p.body for p in pages[:-1])
+    epub = next(f for f in result.files if f.suffix == ".epub")
+    messages = epubcheck(epub)
+    assert messages == [], messages
+
+
+def test_the_copyright_block_stands_at_the_foot_of_its_page(small_book: tuple[Path, object]) -> None:
+    pdf = next(f for f in small_book[1].files if f.suffix == ".pdf")  # type: ignore[attr-defined]
+    page = next(p for p in pdf_pages(pdf) if "Public domain." in p.body)
+    lowest = max(word[3] for word in page.words)
+    topmost = min(word[1] for word in page.words)
+    text_block_bottom = page.height - 0.8 * 72  # the bottom margin
+    assert text_block_bottom - 24 < lowest <= text_block_bottom, (lowest, text_block_bottom)
+    assert topmost > page.height / 2, "the whole block sits low on the page"
