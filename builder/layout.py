@@ -2,9 +2,12 @@
 
 In: the template's one HTML document of the whole book and the in-memory
 resources (styles, images). Out: the laid-out Document, which the PDF writer
-paints and the page map reads, and WeasyPrint's messages as Diagnostics.
-Everything WeasyPrint reads goes through BookFetcher. Importing this module
-imports WeasyPrint; it writes no PDF.
+paints and the page map reads, and WeasyPrint's messages (of its last layout) as
+Diagnostics, with a warning where builder.typography's pass left a ladder, a
+page-end hyphen, a runt or an unbalanced heading. The pass lays the book out
+again, with those breaks forbidden, only where it finds one. Everything
+WeasyPrint reads goes through BookFetcher. Importing this module imports
+WeasyPrint; it writes no PDF.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from builder.layout_messages import css_diagnostic, is_css_message, weasyprint_m
 from builder.model import Book, Diagnostic
 from builder.speed.library_lookup import import_weasyprint
 from builder.stylesheets import style_path
+from builder.typography import settle
 from builder.weasyprint_adapter import install_layout_speed_ups
 
 import_weasyprint()  # before anything of WeasyPrint's is imported: it finds the libraries sooner
@@ -40,15 +44,23 @@ def layout(book: Book, print_html: str, resources: dict[str, bytes]) -> tuple[An
     """Lay the print edition out once; the PDF and the EPUB's page map both use it."""
     root = book.meta.root.resolve()
     fetcher = BookFetcher(root, resources)
+    starts: list[int] = []  # where each layout's messages start: only the last one's are told
     with weasyprint_messages(fetcher) as collected, _time_guard(root):
-        try:
-            html = HTML(string=print_html, base_url=BOOK_URL, url_fetcher=fetcher)
+        def lay_out(text: str) -> Any:
+            starts.append(len(collected.records))
             # Honour width/height attributes on images, as e-readers do.
-            document = html.render(presentational_hints=True)
+            return HTML(string=text, base_url=BOOK_URL, url_fetcher=fetcher).render(presentational_hints=True)
+        try:
+            outcome = settle(print_html, lay_out)
         except RefusedURL as exc:
             raise RenderError(fetcher.real_url(str(exc.args[0])), Location(root)) from exc
-    return document, [_diagnostic(root, record, sheet, fetcher)
-                      for record, sheet in zip(collected.records, collected.sheets, strict=True)]
+    last = starts[-1]
+    diagnostics = [_diagnostic(root, record, sheet, fetcher) for record, sheet
+                   in zip(collected.records[last:], collected.sheets[last:], strict=True)]
+    left = outcome.summary()
+    if left:
+        diagnostics.append(Diagnostic(left, root))
+    return outcome.document, diagnostics
 
 
 @contextmanager

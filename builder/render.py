@@ -21,6 +21,7 @@ from builder.model import Book, Page, PageMap, RenderedBook, RenderedDocument, S
 from builder.pagebreaks import page_break_id
 from builder.printers import page_css
 from builder.stylesheets import edition_sheets
+from builder.typography import hyphenation_language
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "book.html.j2"
@@ -153,6 +154,9 @@ class _Renderer:
                          edition_sheets(target, [name for name, _ in self.book.styles])],
             builder={"name": NAME, "version": __version__},
             doc_title=title,
+            # The print body is set (hyphenated) in the language with its region; the
+            # documents keep the language as declared.
+            text_lang=hyphenation_language(self.book.meta.language),
             subsections=subsections,
             page_css=page_css(self.book.meta.print) if target == "print" else "",
         ).lstrip()

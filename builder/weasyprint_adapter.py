@@ -22,6 +22,9 @@ The parts:
 - Pyphen: hyphenation patterns parsed in a child handed to Pyphen's own cache.
 - The page boxes: the text of each line of each laid-out page, with the
   section and block it belongs to.
+- The typography pass (builder.typography) reads those lines too, and knows a
+  line broken inside a word by WeasyPrint's hyphenate-character (U+2010); off,
+  the book is laid out once, its line ends as WeasyPrint chose them.
 """
 
 from __future__ import annotations
@@ -52,8 +55,11 @@ COMPRESSION = Probe("compression-level", "PDF streams compressed at zlib's defau
 LAYOUT_FREED = Probe("layout-freed", "layout memory freed by reference counting")
 PATTERNS = Probe("hyphenation-preload", "hyphenation patterns parsed beside the import")
 PAGE_BOXES = Probe("page-boxes", "the EPUB's page list (from the print layout's page boxes)")
+TYPOGRAPHY = Probe("typography-pass", "the typography pass after layout (hyphen ladders, hyphens at "
+                   "page ends, short last lines, balanced headings)")
 ALL_PROBES = (PAGE_REFERENCES, SERIALISED_ONCE, FAST_BYTES, COMPRESSION, LAYOUT_FREED, PATTERNS,
-              PAGE_BOXES)
+              PAGE_BOXES, TYPOGRAPHY)
+AUTO_HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character, ending a line broken inside a word
 
 _off: dict[str, str] = {}  # probe name -> why it is off, in the order found
 _told: set[str] = set()
@@ -268,12 +274,15 @@ Patterns = tuple[Path, Any]  # (Pyphen's dictionary file, its parsed HyphDict)
 
 
 def read_patterns(language: str) -> Patterns | None:
-    """Pyphen's parsed patterns for *language* (None: no dictionary, or the probe fails)."""
+    """Pyphen's parsed patterns for *language* as the print edition hyphenates it
+    (builder.typography: a bare "en" is en-US); None: no dictionary, or the probe fails."""
     import pyphen
+
+    from builder.typography import hyphenation_language
 
     if not _passes(PATTERNS, lambda: isinstance(getattr(pyphen, "hdcache", None), dict)):
         return None
-    name = pyphen.language_fallback(language)
+    name = pyphen.language_fallback(hyphenation_language(language))
     if name is None:
         return None
     path = pyphen.LANGUAGES[name]
@@ -318,6 +327,19 @@ def page_lines(document: Any, section_tags: frozenset[str],
 
     walker = _Walker(boxes, section_tags, block_tags)
     return [list(walker.lines(page._page_box)) for page in document.pages]
+
+
+def typography_lines(document: Any, section_tags: frozenset[str],
+                     block_tags: frozenset[str]) -> list[list[Line]] | None:
+    """page_lines for the typography pass; None (and a note: the pass is off) where
+    the page boxes cannot be read or a hyphenated line would not end in AUTO_HYPHEN."""
+    def known() -> bool:
+        from weasyprint.css.properties import INITIAL_VALUES
+
+        return INITIAL_VALUES.get("hyphenate_character") == AUTO_HYPHEN and page_boxes_readable(document)
+    if not _passes(TYPOGRAPHY, known):
+        return None
+    return page_lines(document, section_tags, block_tags)
 
 
 def _local(tag: str) -> str:
