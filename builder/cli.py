@@ -1,6 +1,6 @@
 """The command line: argv -> a build or a check, and an exit code.
 
-In: `build [--epub] [--pdf] [--print] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
+In: `build [--epub] [--pdf] [--print] [--cover] [--pdf-variant V] [--out DIR] [BOOK_DIR]`,
 `check [--format text|json] [BOOK_DIR]`, `import SRC_DIR DEST_DIR`, `serve [--host H] [--port N] [BOOK_DIR]`,
 `new DIR [--title T] [--author A] [--lang L]`,
 `--version`, `--debug`.
@@ -45,7 +45,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=None, metavar="DIR",
                        help="output folder (default: BOOK_DIR/dist)")
     build.add_argument("--print", dest="print_job", action="store_true", default=None,
-                       help="the printer's PDF: 3 mm bleed on every side and crop marks")
+                       help="the printer's PDF: bleed (and marks) by book.toml's [print] profile")
+    build.add_argument("--cover", action="store_true",
+                       help="also the print cover, <slug>-cover.pdf: back, spine and front with bleed, "
+                       "sized from the page count and [print] paper")
     build.add_argument("--pdf-variant", choices=PDF_VARIANTS, default=None,
                        help="PDF flavour (default pdf/ua-1, tagged; pdf/a-3u or pdf/a-4 for archives)")
     build.add_argument("--quiet", action="store_true",
@@ -216,10 +219,10 @@ def _build(args: argparse.Namespace, err: TextIO) -> int:
 
     formats = [f for f in FORMATS if getattr(args, f)] or list(FORMATS)
     out_dir = args.out if args.out is not None else args.book_dir / "dist"
-    stages = 3 + len(formats)  # manuscript, layout (or its cached page map), each edition, write
+    stages = 3 + len(formats) + args.cover  # manuscript, layout (or cached map), each edition, cover, write
     with stage_display(err, NAME, stages, args.quiet) as progress:
         result = build(args.book_dir, out_dir, formats, progress,
-                       print_job=args.print_job, pdf_variant=args.pdf_variant)
+                       print_job=args.print_job, pdf_variant=args.pdf_variant, cover=args.cover)
     for warning in ordered(result.warnings):
         print(warning, file=err)
     print(f"{NAME}: {summary(result)}", file=err)

@@ -1,8 +1,13 @@
-"""The generated cover: BookMeta -> a PNG (1600 x 2560 px, ratio 1:1.6).
+"""The covers: BookMeta -> the EPUB's generated cover (a PNG, 1600 x 2560 px, ratio 1:1.6),
+and BookMeta + the print page count -> the print cover (a PDF).
 
-In: title, subtitle and authors. Out: PNG bytes, the same bytes for the same
-metadata (Pillow writes no timestamps). Used when `book/cover.png` (or .jpg)
-is not supplied. The typeface is the book's (EB Garamond via fontconfig).
+In: title, subtitle, authors (and for print the blurb, the [print] profile and paper,
+the book's cover picture if it has one). Out: PNG bytes, the same bytes for the same
+metadata (Pillow writes no timestamps), used when `book/cover.png` (or .jpg) is not
+supplied; and `render_print_cover`'s PDF, the full wrap (back, spine, front, with bleed)
+sized by builder.printers.cover_size from the page count and the paper, laid out by
+WeasyPrint from templates/cover.html.j2 (the book's picture on the front, or the front
+set in type). The typeface is the book's (EB Garamond via fontconfig).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import io
 import shutil
 import subprocess
 import textwrap
+from dataclasses import replace
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -60,3 +66,28 @@ def render_cover(meta: BookMeta) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)  # optimize=True costs 0.1 s a build for 2 %
     return out.getvalue()
+
+
+def render_print_cover(meta: BookMeta, pages: int, front: bytes | None = None,
+                       front_name: str = "cover.png") -> bytes:
+    """The print cover's PDF for a book of *pages* printed pages; *front*, the book's own
+    cover picture (else the front is set in the book's type)."""
+    from builder.fetch import BOOK_URL, BookFetcher
+    from builder.layout_messages import weasyprint_messages
+    from builder.printers import BARCODE_AREA_IN, cover_size
+    from builder.render import environment
+    from builder.speed.library_lookup import import_weasyprint
+
+    import_weasyprint()
+    from weasyprint import HTML
+
+    size = cover_size(replace(meta.print, print_job=True), pages)
+    href = f"book/{front_name}" if front else ""
+    html = environment().get_template("cover.html.j2").render(
+        meta=meta, size=size, barcode=BARCODE_AREA_IN, front_image=href,
+        font=meta.style.body_font or FONT_FAMILY)
+    fetcher = BookFetcher(meta.root, {href: front} if front else {})
+    with weasyprint_messages(fetcher):
+        data = HTML(string=html, base_url=BOOK_URL, url_fetcher=fetcher).write_pdf()
+    assert isinstance(data, bytes)
+    return data

@@ -82,9 +82,11 @@ def build(
     progress: Progress = lambda line: None,
     print_job: bool | None = None,
     pdf_variant: str | None = None,
+    cover: bool = False,
 ) -> BuildResult:
     """Build the editions in *formats*; *print_job* and *pdf_variant*, when
-    given, override book.toml's [print] settings (the CLI's --print, --pdf-variant)."""
+    given, override book.toml's [print] settings (the CLI's --print, --pdf-variant);
+    *cover*, also the print cover <slug>-cover.pdf, sized from the printer's page count."""
     wanted = [f for f in FORMATS if f in set(formats)]
     clock = _Stopwatch(progress)
     drawn_cover = None
@@ -126,12 +128,32 @@ def build(
         outputs.update(epub)
     if "epub" in wanted:
         clock.lap(f"epub        {len(outputs[f'{meta.slug}.epub']):,} bytes")
+    if cover:
+        outputs.update(_print_cover(book, page_map, warnings))
+        clock.lap(f"cover       {len(outputs.get(f'{meta.slug}-cover.pdf', b'')):,} bytes")
     for note in [*cache_notes, *weasyprint_adapter.notes_once(), *_pdf_notes(wanted)]:
         progress(f"note        {note}")
     files = write_atomically(out_dir, outputs)
     clock.lap("write       " + ", ".join(str(f) for f in files))
     return BuildResult(tuple(files), tuple(warnings), page_map.page_count if page_map else None,
                        word_count(book), clock.total())
+
+
+def _print_cover(book: Book, page_map: PageMap | None, warnings: list[Diagnostic]) -> dict[str, bytes]:
+    """The print cover for the printer's page count (the layout's, padded as the printer's
+    file is), from the book's cover picture or set in its type."""
+    from builder.cover import render_print_cover
+    from builder.printers import padding
+
+    if page_map is None:
+        warnings.append(Diagnostic("no print cover: its spine needs the page count; build the PDF "
+                                   "too (build --cover)", book.meta.root))
+        return {}
+    job = replace(book.meta.print, print_job=True)
+    pages = page_map.page_count + padding(job, page_map.page_count)
+    front = book.cover.data if book.cover else None
+    name = book.cover.source.name if book.cover else "cover.png"
+    return {f"{book.meta.slug}-cover.pdf": render_print_cover(book.meta, pages, front, name)}
 
 
 def _pdf_notes(wanted: list[str]) -> list[str]:

@@ -221,3 +221,31 @@ def test_the_copyright_block_stands_at_the_foot_of_its_page(small_book: tuple[Pa
     text_block_bottom = page.height - 0.8 * 72  # the bottom margin
     assert text_block_bottom - 24 < lowest <= text_block_bottom, (lowest, text_block_bottom)
     assert topmost > page.height / 2, "the whole block sits low on the page"
+
+
+def test_build_cover_writes_the_full_wrap_sized_from_the_page_count(tmp_path: Path) -> None:
+    book = _book(tmp_path, 'profile = "kdp"\npaper = "white"', extra='blurb = "A book to measure."\n')
+    result = build(book, tmp_path / "dist", ["pdf"], cover=True)
+    cover = tmp_path / "dist" / "a-small-test-book-cover.pdf"
+    assert cover in result.files
+    [page] = PdfReader(cover).pages
+    pages = 24  # 10 laid out, padded to KDP's minimum
+    spine = pages * 0.002252
+    assert float(page.mediabox.width) == pytest.approx((2 * 6 + spine + 2 * 0.125) * 72, abs=0.5)
+    assert float(page.mediabox.height) == pytest.approx((9 + 2 * 0.125) * 72, abs=0.5)
+    text = subprocess.run([require_command("pdftotext"), str(cover), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "A book to measure." in text and "A SMALL TEST BOOK" in text.upper()
+
+
+def test_spine_text_only_where_the_spine_holds_it(tmp_path: Path) -> None:
+    from builder.config import load_config
+    from builder.cover import render_print_cover
+
+    meta = load_config(_book(tmp_path, 'profile = "kdp"\npaper = "cream"'))
+    pdftotext = require_command("pdftotext")
+    for pages, on_spine in ((24, False), (300, True)):
+        pdf = tmp_path / f"cover-{pages}.pdf"
+        pdf.write_bytes(render_print_cover(meta, pages))
+        text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert ("Test Author, Second Author" in text) is on_spine, (pages, text)
