@@ -9,6 +9,12 @@ Fence info strings. In: a fence opening whose language carries mdBook's
 comma-separated attributes (```` ```rust,ignore ````, `rust,no_run`,
 `rust,editable`). Out: the same fence with the bare language, which superfences
 reads as code (the attributes only tell mdBook how to test the code).
+
+Index markers. In: `{^ term}`, `{^ term!sub-entry}`, `{^ term|see other}` or
+`{^ term|see also other}` in running text (as LaTeX's \\index{term!sub},
+\\index{term|see{other}}); never in code, which Python-Markdown sets aside first.
+Out: an empty `<span class="index-marker" data-index="term!sub…"/>` where it stood,
+which builder.manuscript.index reads, names and gathers into the book's index.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from markdown import Markdown
 from markdown.blockparser import BlockParser
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 PLACEHOLDER = re.compile(r"^\[\[([a-z][a-z0-9-]*)\]\]$")
@@ -89,3 +96,25 @@ def _in_indented_code(lead: str, before: str) -> bool:
 class FenceInfoExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(FenceInfoPreprocessor(md), "builder-fence-info", FENCE_INFO_PRIORITY)
+
+
+# `{^ …}`: the braces hold no brace; the text may run over a line break.
+INDEX_MARKER = r"\{\^[ \t\n]*([^{}]+?)[ \t\n]*\}"
+INDEX_MARKER_CLASS = "index-marker"
+# Below backticks and escapes (code and \{ stay as written), above links (a marker may
+# stand inside a link's text) and the emphasis and caret patterns.
+INDEX_MARKER_PRIORITY = 175
+
+
+class IndexMarkerProcessor(InlineProcessor):
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
+        element = etree.Element("span")
+        element.set("class", INDEX_MARKER_CLASS)
+        element.set("data-index", " ".join(m[1].split()))
+        return element, m.start(0), m.end(0)
+
+
+class IndexMarkerExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.inlinePatterns.register(IndexMarkerProcessor(INDEX_MARKER, md), "builder-index-marker",
+                                   INDEX_MARKER_PRIORITY)

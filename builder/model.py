@@ -230,6 +230,46 @@ class ContentsGroup:
 
 
 @dataclass(frozen=True)
+class IndexLocator:
+    """One place an index marker stands: the marker's book-wide id, and the heading it
+    stands under (the EPUB names the place by it; print, by the page)."""
+
+    target: str
+    chapter: str  # the slug of its chapter
+    place: str  # the title of its section, or of its chapter before the first section
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A term of the index, with where it is marked, its sub-entries and its cross
+    references (each the words of the entry it points at, and that entry's id)."""
+
+    id: str
+    term: str
+    locators: tuple[IndexLocator, ...] = ()
+    subentries: tuple[IndexEntry, ...] = ()
+    see: tuple[tuple[str, str], ...] = ()  # (words, id): "see" -- the term is indexed there
+    see_also: tuple[tuple[str, str], ...] = ()  # (words, id): "see also"
+
+    def places(self) -> tuple[IndexLocator, ...]:
+        """The locators with one per run of markers under the same heading: the EPUB
+        links each place once, where print lists every marker's page."""
+        kept: list[IndexLocator] = []
+        for locator in self.locators:
+            if not kept or (kept[-1].chapter, kept[-1].place) != (locator.chapter, locator.place):
+                kept.append(locator)
+        return tuple(kept)
+
+
+@dataclass(frozen=True)
+class IndexGroup:
+    """The entries under one letter ("Symbols" for those that start with none)."""
+
+    label: str
+    entries: tuple[IndexEntry, ...]
+
+
+@dataclass(frozen=True)
 class Book:
     meta: BookMeta
     chapters: tuple[Chapter, ...]
@@ -238,6 +278,7 @@ class Book:
     styles: tuple[tuple[str, str], ...] = ()  # (file name, CSS text), read from styles/
     images: tuple[BookImage, ...] = ()  # one per distinct file the chapters show
     cover: BookImage | None = None  # book/cover.png or .jpg; None: the builder draws one
+    index: tuple[IndexGroup, ...] = ()  # the back matter's index; none: the book has no markers
 
     @property
     def cover_href(self) -> str:

@@ -86,6 +86,15 @@ def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
     return (*front, *body, *back)
 
 
+def with_index(book: Book, pages: tuple[Page, ...]) -> tuple[Page, ...]:
+    """*pages* with the index after the last chapter (before the rest of the back matter),
+    where the book marks terms for one."""
+    if not book.index:
+        return pages
+    last = max(number for number, page in enumerate(pages) if page.kind in ("chapter", "part"))
+    return (*pages[:last + 1], Page("index", "index", "Index"), *pages[last + 1:])
+
+
 def href_for(target: Target, pages: Sequence[Page]) -> Callable[[str, str], str]:
     """Links: to another XHTML file in the EPUB, to an anchor in the one-document PDF."""
     files = {page.slug: page.file_name for page in pages}
@@ -132,13 +141,15 @@ class _Renderer:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.template = _template(TEMPLATE_DIR)
-        self.epub_pages = pages_for(book, "epub")
-        self.landmarks = (
+        self.epub_pages = with_index(book, pages_for(book, "epub"))
+        self.landmarks: tuple[Landmark, ...] = (
             Landmark("cover", "cover", "Cover"),
             Landmark("titlepage", "titlepage", "Title Page"),
             Landmark("toc", "toc", "Contents"),
             Landmark("bodymatter", book.body_start, "Start of Content"),
         )
+        if book.index:
+            self.landmarks += (Landmark("index", "index", "Index"),)
 
     def render(self, target: Target, pages: Sequence[Page], title: str,
                page_list: Sequence[PageListEntry] = ()) -> str:
@@ -164,7 +175,7 @@ class _Renderer:
 
 def render_print(book: Book) -> str:
     """The print edition: one HTML document of the whole book."""
-    return _Renderer(book).render("print", pages_for(book, "print"), book.meta.title)
+    return _Renderer(book).render("print", with_index(book, pages_for(book, "print")), book.meta.title)
 
 
 def render_epub(book: Book, page_map: PageMap | None) -> tuple[RenderedDocument, ...]:

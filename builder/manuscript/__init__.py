@@ -1,7 +1,8 @@
 """Stage 2: BookMeta + the book folder -> Book (chapters as XHTML, table data, errata).
 
 In: validated BookMeta. Out: a Book whose chapters hold well-formed XHTML
-fragments with ids unique across the whole book, ready for the template.
+fragments with ids unique across the whole book, ready for the template, and
+the index gathered from their markers (``index``).
 Markdown is converted by Python-Markdown (``convert``), then parsed by lxml's
 HTML parser and serialised as XML (``chapter``, ``tree``, ``links``,
 ``parts``); the book's data files are read by ``data`` and every text file
@@ -20,6 +21,7 @@ from builder.manuscript.chapter import chapter_slugs, chapter_source, check_uniq
 from builder.manuscript.convert import conversion_settings, new_markdown
 from builder.manuscript.data import read_author_table, read_errata, read_styles, titled_errata
 from builder.manuscript.files import warn_unlisted_chapters
+from builder.manuscript.index import build_index
 from builder.manuscript.links import resolve_links
 from builder.model import Book, BookImage, BookMeta
 from builder.speed.cache import CACHE_DIR, MarkdownCache
@@ -54,6 +56,7 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
         problems.warning(note, Location(meta.root / CACHE_DIR))
     warn_unlisted_chapters(meta, problems)
     resolve_links(drafts, problems, meta.root, meta.structure.base_url)
+    index = build_index(drafts, meta.language, problems)
     chapters = tuple(draft.finish(problems) for draft in drafts)
     check_unique_titles(chapters, problems)
     author_table = read_author_table(meta.root / AUTHOR_TABLE_FILE, problems, meta.root)
@@ -77,5 +80,6 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
         styles=styles,
         images=tuple(images.values()),
         cover=cover,
+        index=index,
         warnings=problems.warnings,
     )

@@ -17,7 +17,7 @@ import markdown
 from builder import checks
 from builder.errors import Problems
 from builder.manuscript.math import ARITHMATEX_CONFIG
-from builder.markdown_ext import FenceInfoExtension, PlaceholderExtension
+from builder.markdown_ext import FenceInfoExtension, IndexMarkerExtension, PlaceholderExtension
 
 # Python-Markdown sets pieces aside between these marks and puts them back at the end.
 _SET_ASIDE = re.compile("[\x02\x03]")
@@ -45,6 +45,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "sane_lists",
     PlaceholderExtension(),
     FenceInfoExtension(),
+    IndexMarkerExtension(),  # {^ term!sub}: builder.manuscript.index
 ]
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
     # Colons in ids are legal HTML but awkward in CSS and XML tools.
