@@ -88,6 +88,10 @@ SCHEMA: dict[str, Key] = {
     "blurb": Key(str, False, "the back cover's text (build --cover)"),
     "about_author": Key(str, False, "the \"About the Author\" page at the back of the book; paragraphs "
                         "separated by blank lines"),
+    "bibliography": Key(str, False, "the book's references, a BibTeX (.bib) or CSL-JSON (.json) file, e.g. "
+                        "\"book/refs.bib\": [@key] cites one"),
+    "csl": Key(str, False, "the citation style, a CSL file, e.g. \"book/style.csl\" (default: Chicago "
+               "author-date)"),
     "print": Key(dict, False, "a table of print options: trim, print_job, profile, paper, pdf_variant, "
                  "link_urls"),
     "style": Key(dict, False, "a table of type choices: body_font, heading_font, code_font, "
@@ -351,7 +355,27 @@ def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
         parts=parts,
         blurb=data.get("blurb", "").strip(),
         about_author=data.get("about_author", "").strip(),
+        bibliography=_checked_book_file(problems, book_dir, data, "bibliography", (".bib", ".json")),
+        csl=_checked_book_file(problems, book_dir, data, "csl", (".csl",)),
     )
+
+
+def _checked_book_file(problems: _Problems, book_dir: Path, data: dict[str, Any], key: str,
+                       suffixes: tuple[str, ...]) -> Path | None:
+    """The file *key* names, relative to the book folder: one of *suffixes*, and there."""
+    name = str(data.get(key, "")).strip()
+    if not name:
+        return None
+    path: Path = book_dir / name
+    if path.suffix.lower() not in suffixes:
+        problems.add(key, f"{name!r} is not a {' or '.join(suffixes)} file")
+        return None
+    folder = BookFolder.at(book_dir)
+    if not folder.is_file(path):
+        problems.add(key, f"{name!r}: there is no such file"
+                     + close_file(name, folder, [book_dir], [f"**/*{suffix}" for suffix in suffixes]))
+        return None
+    return path
 
 
 def _checked_printer(problems: _Problems, print_table: dict[str, Any]) -> tuple[str, str]:

@@ -100,6 +100,8 @@ class BookMeta:
     style: Style = field(default_factory=Style)
     blurb: str = ""  # the back cover's text
     about_author: str = ""  # the back matter's "About the Author" page; paragraphs split by blank lines
+    bibliography: Path | None = None  # the references (.bib or CSL-JSON) that [@key] cites
+    csl: Path | None = None  # the citation style; None: Chicago author-date
 
     def part_of(self, index: int) -> Part | None:
         """The part holding the chapter at *index* of chapter_files, if any."""
@@ -222,6 +224,22 @@ class BookImage:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """One entry of the bibliography, as the citation style formats it; citations link to its id."""
+
+    id: str
+    xhtml: str
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """The works the book cites, in the style's order, under the style's kind of title."""
+
+    title: str  # "References" after author-date citations, "Bibliography" after notes
+    entries: tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
 class ContentsGroup:
     """A part and its chapters, or (part None) a run of chapters outside any part."""
 
@@ -278,6 +296,7 @@ class Book:
     styles: tuple[tuple[str, str], ...] = ()  # (file name, CSS text), read from styles/
     images: tuple[BookImage, ...] = ()  # one per distinct file the chapters show
     cover: BookImage | None = None  # book/cover.png or .jpg; None: the builder draws one
+    bibliography: Bibliography | None = None  # the works cited ([@key]), at the back of the book
     index: tuple[IndexGroup, ...] = ()  # the back matter's index; none: the book has no markers
 
     @property

@@ -80,6 +80,8 @@ def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
             body.append(Page("part", part.slug, part.title, part=part))
         body.append(Page("chapter", chapter.slug, chapter.title_text, chapter=chapter, part=part))
     back: list[Page] = []
+    if book.bibliography:  # the works the chapters cite (builder.manuscript.citations)
+        back.append(Page("bibliography", "bibliography", book.bibliography.title))
     if book.meta.about_author:
         back.append(Page("about", "about-author", "About the Author"))
     back.append(Page("colophon", "colophon", "Colophon"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import read_cover
 from builder.manuscript.chapter import chapter_slugs, chapter_source, check_unique_titles, draft_chapter
+from builder.manuscript.citations import cite_book
 from builder.manuscript.convert import conversion_settings, new_markdown
 from builder.manuscript.data import read_author_table, read_errata, read_styles, titled_errata
 from builder.manuscript.files import warn_unlisted_chapters
@@ -56,6 +57,7 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
         problems.warning(note, Location(meta.root / CACHE_DIR))
     warn_unlisted_chapters(meta, problems)
     resolve_links(drafts, problems, meta.root, meta.structure.base_url)
+    bibliography = cite_book(drafts, meta, problems)  # after the links: its own point at the back
     index = build_index(drafts, meta.language, problems)
     chapters = tuple(draft.finish(problems) for draft in drafts)
     check_unique_titles(chapters, problems)
@@ -80,6 +82,7 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
         styles=styles,
         images=tuple(images.values()),
         cover=cover,
+        bibliography=bibliography,
         index=index,
         warnings=problems.warnings,
     )

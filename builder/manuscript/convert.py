@@ -16,6 +16,7 @@ import markdown
 
 from builder import checks
 from builder.errors import Problems
+from builder.manuscript.citations import CitationExtension
 from builder.manuscript.math import ARITHMATEX_CONFIG
 from builder.markdown_ext import FenceInfoExtension, IndexMarkerExtension, PlaceholderExtension
 
@@ -44,6 +45,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "toc",
     "sane_lists",
     PlaceholderExtension(),
+    CitationExtension(),  # [@key, p. 12]: builder.manuscript.citations
     FenceInfoExtension(),
     IndexMarkerExtension(),  # {^ term!sub}: builder.manuscript.index
 ]

@@ -1,0 +1,300 @@
+"""Citations: `[@key]`, `[@key, p. 12]`, `[see @a; @b]` -> text in a CSL style, and the bibliography.
+
+In: the Markdown (``CitationExtension``: each bracketed citation, never in code, left as
+a `<span class="citation-source" data-cite="…">` holding its text), then every chapter's
+draft and book.toml's `bibliography` (BibTeX or CSL-JSON) and `csl` (a CSL style; the
+bundled Chicago author-date by default), read through the book folder.
+Out: each citation formatted by citeproc-py in the style, in reading order across the book,
+every cited work in it a link to its bibliography entry (`#ref-<key>`, role doc-biblioref);
+with a note style (a CSL of class "note") a citation in the text becomes a footnote of its
+own. Returned: the Bibliography, its entries formatted and ordered by the style. A key the
+bibliography lacks is an error at the citation's file and line; a book without a
+`bibliography` keeps its bracketed text as written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from lxml import etree
+from lxml import html as lxml_html
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
+
+from builder import checks
+from builder.bookfolder import BookFolder, Refused
+from builder.errors import Location, Problems, did_you_mean
+from builder.manuscript.parts import PART, NoteDraft
+from builder.model import Bibliography, BookMeta, Reference
+
+if TYPE_CHECKING:
+    from builder.manuscript.chapter import ChapterDraft
+
+DEFAULT_STYLE = Path(__file__).resolve().parent.parent / "csl" / "chicago-author-date.csl"
+SOURCE_CLASS = "citation-source"
+# A bracket holding at least one @key (not a link's text, nor a reference link's label).
+CITATION = r"\[([^\[\]]*?(?<![\w@.])-?@\w[^\[\]]*)\](?![(\[:])"
+# Below backticks (180: code stays code) and above links (160, 170) and emphasis.
+CITATION_PRIORITY = 175
+_ITEM = re.compile(r"^\s*(?P<prefix>.*?)\s*(?<![\w.])-?@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)(?P<rest>.*)$",
+                   re.S)
+# Locator labels as authors write them, to CSL's names.
+_LABELS = {
+    "p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "chapter", "ch": "chapter",
+    "chapter": "chapter", "chapters": "chapter", "sec": "section", "section": "section", "§": "section",
+    "§§": "section", "vol": "volume", "vols": "volume", "volume": "volume", "fig": "figure",
+    "figs": "figure", "figure": "figure", "n": "note", "nn": "note", "note": "note", "para": "paragraph",
+    "paragraph": "paragraph", "l": "line", "ll": "line", "line": "line", "col": "column",
+    "bk": "book", "book": "book", "pt": "part", "part": "part", "no": "issue", "v": "verse",
+}
+_NUMBER = r"\d[\w\u2013\u2014-]*"  # 12, 12-14, 12–14 (a roman page, xiv, is read as a suffix)
+_LOCATOR = re.compile(rf"^\s*,?\s*(?:(?P<label>[^\W\d]+|§§?)\.?\s*)?"
+                      rf"(?P<value>{_NUMBER}(?:\s*[-\u2013,]\s*{_NUMBER})*)(?P<suffix>.*)$", re.S)
+# Marks put around each cited work in citeproc's output, so that it can be made a link.
+_OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
+_MARKED = re.compile(f"{_OPEN}(\\d+){_MID}(.*?){_CLOSE}", re.S)
+
+
+class CitationProcessor(InlineProcessor):
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # type: ignore[override]
+        element = ET.Element("span")
+        element.set("class", SOURCE_CLASS)
+        element.set("data-cite", " ".join(m[1].split()))
+        element.text = AtomicString(m[0])  # as written, for a book that cites nothing
+        return element, m.start(0), m.end(0)
+
+
+class CitationExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.inlinePatterns.register(CitationProcessor(CITATION, md), "builder-citation", CITATION_PRIORITY)
+
+
+@dataclass(frozen=True)
+class Cite:
+    """One work cited, as written: `see @knuth1984, p. 12`."""
+
+    key: str
+    prefix: str = ""
+    locator: tuple[str, str] | None = None  # (CSL label, value)
+    suffix: str = ""
+
+
+def parse_citation(text: str) -> list[Cite]:
+    """The works of a bracketed citation's text (`see @a, p. 3; @b`)."""
+    cites = []
+    for piece in text.split(";"):
+        found = _ITEM.match(piece)
+        if found is None:
+            continue
+        rest = found["rest"].strip()
+        locator = None
+        where = _LOCATOR.match(rest)
+        label = (where["label"] or "").lower() if where else ""
+        if where and (not label or label in _LABELS):
+            locator = (_LABELS.get(label, "page"), where["value"].strip())
+            rest = where["suffix"].strip()
+        cites.append(Cite(found["key"], found["prefix"].strip(), locator, rest.lstrip(", ").strip()))
+    return cites
+
+
+@dataclass
+class _Found:
+    draft: ChapterDraft
+    span: etree._Element
+    cites: list[Cite]
+    in_note: bool
+    citation: Any = None
+
+
+def cite_book(drafts: list[ChapterDraft], meta: BookMeta, problems: Problems) -> Bibliography | None:
+    """Format every citation of the book in its style (see the module's docstring)."""
+    found = [_Found(draft, span, parse_citation(span.get("data-cite") or ""), in_note)
+             for draft in drafts for span, in_note in _citations(draft)]
+    if meta.bibliography is None:
+        for item in found:
+            _restore(item.span)
+        return None
+    loaded = _load(meta, problems)
+    if loaded is None:
+        for item in found:
+            _restore(item.span)
+        return None
+    source, style = loaded
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, Locator, formatter
+
+    bibliography = CitationStylesBibliography(style, source, formatter.html)
+    ids: dict[str, str] = {}
+    kept = []
+    for item in found:
+        unknown = [cite.key for cite in item.cites if cite.key.lower() not in source]
+        for key in unknown:
+            problems.error(f"no work with the key {key!r} in {meta.bibliography.name}"
+                           + did_you_mean(key, [str(k) for k in source]),
+                           checks.locate(item.draft.path, item.draft.text, f"@{key}"))
+        if unknown or not item.cites:
+            _restore(item.span)
+            continue
+        for cite in item.cites:  # each work registered bare first: its entry carries no marks
+            if cite.key.lower() not in ids:
+                ids[cite.key.lower()] = _entry_id(cite.key, ids)
+                bibliography.register(Citation([CitationItem(cite.key)]))
+        item.citation = Citation([
+            CitationItem(cite.key, prefix=_affix(cite.prefix, " ") + f"{_OPEN}{number}{_MID}",
+                         suffix=_CLOSE + _affix(", " + cite.suffix if cite.suffix else ""),
+                         **({"locator": Locator(*cite.locator)} if cite.locator else {}))
+            for number, cite in enumerate(item.cites)])
+        bibliography.register(item.citation)
+        kept.append(item)
+    bibliography.sort()
+    notes = style.root.get("class") == "note"
+    for number, item in enumerate(kept, start=1):
+        rendered = str(bibliography.cite(item.citation, lambda cite: None))
+        markup = _linked(rendered, [ids[cite.key.lower()] for cite in item.cites])
+        if notes and not item.in_note:
+            _as_note(item, markup, number)
+        else:
+            _replace(item.span, markup)
+    for draft in {id(item.draft): item.draft for item in kept if notes}.values():
+        _renumber_notes(draft)
+    entries = tuple(Reference(ids[cite.key], _xhtml(str(text)))
+                    for cite, text in zip(bibliography.items, bibliography.bibliography(), strict=True))
+    if not entries:
+        return None
+    return Bibliography("Bibliography" if notes else "References", entries)
+
+
+def _citations(draft: ChapterDraft) -> list[tuple[etree._Element, bool]]:
+    spans = [(span, False) for span in draft.root.iter("span") if span.get("class") == SOURCE_CLASS]
+    for note in draft.notes:
+        spans += [(span, True) for span in note.item.iter("span") if span.get("class") == SOURCE_CLASS]
+    return spans
+
+
+def _load(meta: BookMeta, problems: Problems) -> tuple[Any, Any] | None:
+    """The references and the style, read through the book folder; None (said) when unreadable."""
+    from citeproc import CitationStylesStyle
+    from citeproc.source.bibtex import BibTeX
+    from citeproc.source.json import CiteProcJSON
+
+    assert meta.bibliography is not None
+    folder = BookFolder.at(meta.root, with_package=True)
+    path = meta.bibliography
+    try:
+        text = folder.read_bytes(path).decode("utf-8")
+        source = (CiteProcJSON(json.loads(text)) if path.suffix.lower() == ".json"
+                  else BibTeX(io.StringIO(text)))
+    except (Refused, OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        problems.error(f"the bibliography cannot be read: {_reason(exc)}", Location(path))
+        return None
+    style_path = meta.csl or DEFAULT_STYLE
+    try:
+        style_bytes = folder.read_bytes(style_path)
+        style = _style(CitationStylesStyle, style_bytes, meta.language)
+    except (Refused, OSError, ValueError, etree.XMLSyntaxError) as exc:
+        problems.error(f"the citation style cannot be read: {_reason(exc)}", Location(style_path))
+        return None
+    return source, style
+
+
+def _style(kind: Any, data: bytes, language: str) -> Any:
+    """The style in the book's language where citeproc has that locale, else the style's own."""
+    for locale in (language, None):
+        try:
+            return kind(io.BytesIO(data), locale=locale, validate=False)
+        except ValueError:
+            if locale is None:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+
+
+def _entry_id(key: str, taken: dict[str, str]) -> str:
+    base = "ref-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-") or "work")
+    name, number = base, 2
+    while name in taken.values():
+        name, number = f"{base}-{number}", number + 1
+    return name
+
+
+def _affix(text: str, space: str = "") -> str:
+    return escape(text) + space if text else ""
+
+
+def _linked(rendered: str, ids: list[str]) -> str:
+    """citeproc's HTML with each marked work a link to its entry."""
+    return _MARKED.sub(lambda m: f'<a href="#{ids[int(m[1])]}" role="doc-biblioref">{m[2]}</a>',
+                       rendered).replace(_OPEN, "").replace(_MID, "").replace(_CLOSE, "")
+
+
+def _xhtml(rendered: str) -> str:
+    """citeproc's HTML as XHTML (its entities and tags read by lxml's HTML parser)."""
+    holder = lxml_html.fragment_fromstring(rendered, create_parent="div")
+    return (escape(holder.text or "")
+            + "".join(etree.tostring(child, method="xml", encoding="unicode") for child in holder))
+
+
+def _fragment(markup: str) -> etree._Element:
+    holder: etree._Element = lxml_html.fragment_fromstring(markup, create_parent="span")
+    holder.set("class", "citation")
+    return holder
+
+
+def _replace(span: etree._Element, markup: str) -> None:
+    citation = _fragment(markup)
+    citation.tail = span.tail
+    parent = span.getparent()
+    assert parent is not None
+    parent.replace(span, citation)
+
+
+def _restore(span: etree._Element) -> None:
+    """A citation left as its author wrote it."""
+    text = span.text or ""
+    previous, parent = span.getprevious(), span.getparent()
+    if parent is None:
+        return
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text + (span.tail or "")
+    else:
+        parent.text = (parent.text or "") + text + (span.tail or "")
+    parent.remove(span)
+
+
+def _as_note(item: _Found, markup: str, number: int) -> None:
+    """A note style's citation in the text: a footnote of its own, called where it stood."""
+    draft = item.draft
+    note_id, call_id = f"{draft.slug}--fn-cite-{number}", f"{draft.slug}--fnref-cite-{number}"
+    note = etree.Element("li", id=note_id)
+    paragraph = etree.SubElement(note, "p")
+    paragraph.append(_fragment(markup))
+    marker = etree.Element(PART, kind="noteref", ref=note_id, anchor=call_id)
+    marker.tail = item.span.tail
+    parent = item.span.getparent()
+    assert parent is not None
+    parent.replace(item.span, marker)
+    draft.notes = (*draft.notes, NoteDraft(note_id, 0, call_id, note))
+
+
+def _renumber_notes(draft: ChapterDraft) -> None:
+    """Notes numbered in the order of their first calls, the citations' among the author's."""
+    order: list[str] = []
+    for marker in draft.root.iter(PART):
+        ref = marker.get("ref") or ""
+        if marker.get("kind") == "noteref" and ref not in order:
+            order.append(ref)
+    by_id = {note.id: note for note in draft.notes}
+    draft.notes = tuple(dataclasses.replace(by_id[ref], number=number)
+                        for number, ref in enumerate([r for r in order if r in by_id], start=1))
