@@ -27,3 +27,5 @@ median = statistics.median(times)
 print(f"make book with nothing changed: median {median:.3f} s of 5 (target < 0.30 s): "
       f"{'ok' if median < 0.3 else 'MISSED'}")
 PY
+# The typography pass on the long and technical books: 0 ladders, page-end hyphens, runts, uneven headings.
+"$root/.venv/bin/python" "$here/typography_count.py"
