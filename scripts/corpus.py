@@ -29,7 +29,8 @@ fetch them is written at the top of that file). For every book this script:
        the lines mdBook hides (`# ` in Rust blocks, [output.html.code.hidelines]); it
        is found when its characters without whitespace occur in the text of the EPUB's
        <pre>/<code> elements (without whitespace; a line found only in the body text is
-       counted as "outside a code element"), and in the PDF's body text;
+       counted as "outside a code element"), and in the PDF's body text (without the
+       ", page N" print.css adds after a cross-reference);
      - leaks: ``` , {{# or {% in the output text that is not the literal text of the
        source (the mdBook guide documents {{#include}} itself);
      - off-page: every word box from `pdftotext -bbox` inside the page (MediaBox).
@@ -573,6 +574,15 @@ def pdf_texts(pdf: Path, margin_pt: int = 45) -> tuple[str, str]:
     return body, whole
 
 
+PAGE_REFERENCE = re.compile(r",[\s\u00a0]*page[\s\u00a0]*\d+|[\s\u00a0]+on[\s\u00a0]+page[\s\u00a0]*\d+")
+
+
+def without_page_references(text: str) -> str:
+    """The PDF's text without the page numbers print.css adds after a cross-reference
+    (a.xref: ", page 12"; a.xref-label: " on page 12"): generated, not the source's words."""
+    return PAGE_REFERENCE.sub("", text)
+
+
 def off_page_words(pdf: Path, tolerance: float = 0.5) -> list[dict[str, Any]]:
     """Every word whose box is not inside its page (pdftotext -bbox, MediaBox)."""
     xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout
@@ -867,7 +877,7 @@ def run_book(name: str, src: Path, work: Path, *, pdf: bool = True, checks: bool
     if pdf and result.build_step.exit == 0 and pdfs:
         result.pdf = str(pdfs[0])
         result.pages = pdf_info(pdfs[0])[0]
-        body, whole = pdf_texts(pdfs[0])
+        body, whole = (without_page_references(text) for text in pdf_texts(pdfs[0]))
         result.pdf_fidelity = measure(expected, body, None, whole)
         result.off_page = off_page_words(pdfs[0])
     if pandoc:
