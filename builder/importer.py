@@ -57,7 +57,9 @@ SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "venv"})
 # A README.md is the order source when at least this share of its text lines are links to .md files.
 README_LINK_SHARE = 0.6
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# A fence's opening (CommonMark: a backtick fence's info string holds no backtick, so
+# ```code``` on one line is inline code, not a fence).
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 _INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 _LINK_TEXT = r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]"
 _INLINE_LINK = re.compile(
@@ -163,7 +165,8 @@ def _checked_source(source: Path) -> Path:
         raise BuilderError(f"{source} is not a folder; give the folder that holds the Markdown files",
                            Location(source))
     resolved = source.resolve()
-    if not _markdown_files(resolved):
+    leanpub = any((resolved / folder / "Book.txt").is_file() for folder in (".", "manuscript"))
+    if not _markdown_files(resolved) and not leanpub:
         raise BuilderError(f"{source} holds no Markdown (.md) file to import", Location(source))
     return resolved
 
@@ -662,7 +665,10 @@ def _rewrite_urls(text: str, masked: str, chapter: Path, plan: _Plan, dead: set[
             raw = value.group(2)
             quote_mark = raw[0] if raw[0] in "\"'" else '"'
             url = raw.strip("\"'")
-            new = _local_url(url, chapter, plan, image=name == "img")
+            if name == "a":  # an <a> that goes nowhere the book has loses its href: its text stays
+                new = _link_url(url, chapter, plan)
+                return "" if new is None else f"{value.group(1)}{quote_mark}{new}{quote_mark}"
+            new = _image_url(url, chapter, plan) or url
             return f"{value.group(1)}{quote_mark}{new}{quote_mark}"
 
         return _HTML_URL.sub(attribute, tag)
@@ -691,15 +697,6 @@ def _reference_key(label: str) -> str:
 def _unlinked_reference(match: _Found, dead: set[str]) -> str:
     text, ref = match.group(1) or "", match.group(2)
     return text if _reference_key(ref or text) in dead else match.group(0) or ""
-
-
-def _local_url(url: str, chapter: Path, plan: _Plan, image: bool) -> str:
-    """A URL from a reference definition or HTML: an image's or a link's; a link that goes nowhere
-    is kept (it cannot be unlinked here) and reported."""
-    if image:
-        return _image_url(url, chapter, plan) or url
-    new = _link_url(url, chapter, plan, unlinked="is kept; the builder will refuse it")
-    return url if new is None else new
 
 
 def _is_local(url: str) -> bool:

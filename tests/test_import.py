@@ -452,3 +452,16 @@ def test_images_the_book_cannot_hold_and_gitbook_heading_anchors(tmp_path: Path)
     assert "## Theory\n" in text and "![Image: P(1)](pics/p%281%29.png)" in text
     assert "[a chart](https://example.org/c.png)" in text and "gone" not in text
     assert _has(report, "no alt text", "describe") and _has(report, "gone.png", "left out")
+
+
+def test_inline_triple_backticks_html_links_nowhere_and_leanpub_text_chapters(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "manuscript/Book.txt": "one.txt\n",
+        "manuscript/one.txt": "# One\n\nSet ```a.b = 1``` here.\n\n"
+                              "<a href=\"gone.md\">Gone</a> and ![a map](map.png)\n",
+        "manuscript/map.png": b"\x89PNG\r\n\x1a\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    text = _text(report, "01-one.md")
+    assert "<a>Gone</a>" in text and "![a map](map.png)" in text
+    assert (report.book_dir / "chapters" / "map.png").is_file()
