@@ -40,8 +40,9 @@ fetch them is written at the top of that file). For every book this script:
 It prints a table and writes a JSON report (default $CORPUS_WORK or
 $CORPUS_DIR/../corpus-work, file corpus-report.json); the exit status is 1 when any
 target fails. Without CORPUS_DIR, or with a missing folder, it says it skipped and
-exits 0. tests/test_corpus_excerpts.py uses the same functions on the committed
-excerpts (tests/fixtures/corpus/).
+exits 0. tests/test_import_fidelity.py uses the same functions on small books written
+for the tests (tests/fixtures/import-mdbook-real, import-gitbook, import-leanpub); no text
+of the corpus books is committed.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class Source:
     options: tuple[str, ...] = ()  # `builder import` options; {repo} is the repository's root
 
     def import_options(self, repo_root: Path) -> list[str]:
-        """The import options with {repo} replaced by *repo_root* (the whole book's or an excerpt's)."""
+        """The import options with {repo} replaced by *repo_root* (the whole book's or a test fixture's)."""
         return [option.replace("{repo}", str(repo_root.resolve())) for option in self.options]
 
 
