@@ -26,7 +26,20 @@ from typing import Any
 
 from builder.bookfolder import BookFolder, Refused
 from builder.errors import ConfigError, Location, Problems, close_file
-from builder.model import PDF_VARIANTS, BookMeta, Part, PrintOptions, Structure, Style
+from builder.isbn import compact, hyphenated, is_valid
+from builder.model import (
+    CONTRIBUTOR_ROLES,
+    PDF_VARIANTS,
+    ROLE_SPELLINGS,
+    ROLES,
+    BookMeta,
+    Contributor,
+    Isbns,
+    Part,
+    PrintOptions,
+    Structure,
+    Style,
+)
 from builder.printers import DEFAULT_PROFILE, PAPERS, PROFILES
 from builder.stylesheets import FONT_FAMILIES, MONOSPACE_FAMILIES
 
@@ -69,7 +82,13 @@ SCHEMA: dict[str, Key] = {
     "authors": Key(list, True, "a list of author names, e.g. [\"Ada Lovelace\"]"),
     "language": Key(str, True, "a BCP 47 language tag such as \"en\" or \"pt-BR\""),
     "identifier": Key(str, False, "a stable \"urn:uuid:…\"; derived from the title if absent"),
-    "isbn": Key(str, False, "an ISBN-13 (or ISBN-10); used as the identifier when given"),
+    "isbn": Key(str, False, "an ISBN-13 (or ISBN-10) of both editions; the identifier when given"),
+    "isbn_epub": Key(str, False, "the ebook's own ISBN (its identifier, on its copyright page)"),
+    "isbn_print": Key(str, False, "the print edition's own ISBN (on its copyright page)"),
+    "series": Key(str, False, "the series the book belongs to, e.g. \"The Widget Handbooks\""),
+    "series_number": Key(int, False, "the book's number in its series, e.g. 2"),
+    "contributors": Key(list, False, "people credited besides the authors: [{ name = \"…\", role = "
+                        "\"editor\" }] (roles: " + ", ".join(CONTRIBUTOR_ROLES) + ")"),
     "publisher": Key(str, False, "the publisher's name"),
     "date": Key((dt.date, str), False, "publication date, YYYY-MM-DD"),
     "rights": Key(str, False, "the rights line, e.g. \"© 2025 Jane Doe. All rights reserved.\""),
@@ -77,7 +96,8 @@ SCHEMA: dict[str, Key] = {
     "description": Key(str, False, "a one-paragraph description"),
     "subjects": Key(list, False, "a list of subject keywords"),
     "chapters": Key((list, str), False, "a list of chapter files (and parts: { part = \"Title\", "
-                    "chapters = [files] }), or a glob such as \"chapters/*.md\""),
+                    "chapters = [files] }; roles: { file = \"…\", role = \"dedication\" }), or a glob "
+                    "such as \"chapters/*.md\""),
     "chapter_level": Key(int, False, "the heading level that starts a chapter: 1 (#, default) or 2 (##)"),
     "chapter_titles": Key(dict, False, "a table: chapter file name = the title to use instead"),
     "toc_depth": Key(int, False, "heading levels in the EPUB nav and PDF bookmarks: 1 (chapters) to 3"),
@@ -318,7 +338,15 @@ def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
     if not _LANGUAGE_TAG.match(language):
         problems.add("language", f"{language!r} is not a BCP 47 language tag (e.g. \"en\", \"en-GB\")")
         language = _STAND_INS["language"]
-    isbn = _checked_isbn(problems, data.get("isbn"))
+    isbns = Isbns(*(_checked_isbn(problems, key if key in data else "isbn", data.get(key, data.get("isbn")))
+                    for key in ("isbn_epub", "isbn_print")))
+    own = [key for key in ("isbn_epub", "isbn_print") if key in data]
+    if own and isbns.epub and isbns.print and compact(isbns.epub) == compact(isbns.print):
+        problems.add(own[-1], "is the other edition's ISBN too; each edition has its own (or give one "
+                     "`isbn` for both)")
+    if len(own) == 2 and "isbn" in data:
+        problems.add("isbn", "names neither edition's ISBN beside isbn_epub and isbn_print; remove it")
+    isbn = compact(isbns.epub) if isbns.epub else None
     date = _checked_date(problems, data.get("date"))
     trim = _checked_trim(problems, print_table.get("trim", "6x9"))
     variant = print_table.get("pdf_variant", PDF_VARIANTS[0])
@@ -327,11 +355,12 @@ def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
         problems.add("print.pdf_variant", f"{variant!r} is not supported; use {hint}")
         variant = PDF_VARIANTS[0]
     profile, paper = _checked_printer(problems, print_table)
-    chapter_files, parts = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
+    chapter_files, parts, roles = _chapter_files(problems, book_dir, data.get("chapters", DEFAULT_CHAPTERS))
     structure = _checked_structure(problems, data, print_table)
     link_urls = print_table.get("link_urls", LINK_URLS[0])
     subjects = _string_list(problems, "subjects", data.get("subjects", []))
     identifier = _identifier(problems, data.get("identifier"), isbn, title, authors)
+    series, series_number = _checked_series(problems, data)
     return BookMeta(
         root=book_dir,
         title=title,
@@ -357,7 +386,56 @@ def _checked_meta(problems: _Problems, book_dir: Path, data: dict[str, Any],
         about_author=data.get("about_author", "").strip(),
         bibliography=_checked_book_file(problems, book_dir, data, "bibliography", (".bib", ".json")),
         csl=_checked_book_file(problems, book_dir, data, "csl", (".csl",)),
+        roles=roles,
+        isbns=isbns,
+        series=series,
+        series_number=series_number,
+        contributors=_checked_contributors(problems, data.get("contributors", [])),
     )
+
+
+def _checked_series(problems: _Problems, data: dict[str, Any]) -> tuple[str, int | None]:
+    """The series and the book's number in it (a number without a series is a mistake)."""
+    series = str(data.get("series", "")).strip()
+    number = data.get("series_number")
+    if "series" in data and not series:
+        problems.add("series", "must not be empty")
+    if number is not None and (isinstance(number, bool) or number < 1):
+        problems.add("series_number", f"{number!r} is not a place in a series; use 1, 2 …")
+        number = None
+    elif number is not None and not series:
+        problems.add("series_number", "a number needs the series it is in: add series = \"…\"")
+    return series, number
+
+
+CONTRIBUTOR_EXAMPLE = '[[contributors]] name = "Ann Editor", role = "editor"'
+
+
+def _checked_contributors(problems: _Problems, entries: list[Any]) -> tuple[Contributor, ...]:
+    """[[contributors]]: each a name and a role CONTRIBUTOR_ROLES knows (or its MARC code)."""
+    by_code = {code: role for role, (code, _) in CONTRIBUTOR_ROLES.items()}
+    found = []
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) - {"name", "role"}:
+            problems.add("contributors", f"each contributor is a name and a role: {CONTRIBUTOR_EXAMPLE}; "
+                         f"got {entry!r}")
+            continue
+        name, role = entry.get("name"), entry.get("role", "contributor")
+        where = problems.location(problems.find_string(str(name), 0))
+        if not isinstance(name, str) or not name.strip() or not isinstance(role, str):
+            problems.at("contributors", f"a contributor needs a name and a role: {CONTRIBUTOR_EXAMPLE}",
+                        where)
+            continue
+        word = role.strip().lower().replace(" ", "-")
+        word = by_code.get(word, word)
+        if word not in CONTRIBUTOR_ROLES:
+            close = difflib.get_close_matches(word, CONTRIBUTOR_ROLES, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "use one of: " + ", ".join(CONTRIBUTOR_ROLES)
+            problems.at("contributors", f"{role!r} is not a role; {hint}",
+                        problems.location(problems.find_string(role, problems.find_string(name, 0))))
+            continue
+        found.append(Contributor(name.strip(), word))
+    return tuple(found)
 
 
 def _checked_book_file(problems: _Problems, book_dir: Path, data: dict[str, Any], key: str,
@@ -424,24 +502,18 @@ def _string_list(problems: _Problems, key: str, value: list[Any]) -> tuple[str, 
     return tuple(item.strip() for item in value)
 
 
-def isbn_is_valid(isbn: str) -> bool:
-    digits = isbn.replace("-", "").replace(" ", "").upper()
-    if len(digits) == 13 and digits.isdigit():
-        total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits))
-        return total % 10 == 0
-    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
-        values = [int(d) for d in digits[:9]] + [10 if digits[9] == "X" else int(digits[9])]
-        return sum((10 - i) * v for i, v in enumerate(values)) % 11 == 0
-    return False
+isbn_is_valid = is_valid
 
 
-def _checked_isbn(problems: _Problems, isbn: str | None) -> str | None:
+def _checked_isbn(problems: _Problems, key: str, isbn: str | None) -> str | None:
+    """An edition's ISBN, written under *key*, hyphenated by the ISBN ranges; a valid one in no
+    range assigned yet (the ranges file may be older than it) is kept as written."""
     if isbn is None:
         return None
-    if not isbn_is_valid(isbn):
-        problems.add("isbn", f"{isbn!r} is not a valid ISBN-13 or ISBN-10 (check digit or length)")
+    if not is_valid(isbn):
+        problems.add(key, f"{isbn!r} is not a valid ISBN-13 or ISBN-10 (check digit or length)")
         return None
-    return isbn.replace("-", "").replace(" ", "").upper()
+    return hyphenated(isbn) or isbn.strip().upper()
 
 
 def _checked_date(problems: _Problems, value: dt.date | str | None) -> dt.date:
@@ -569,24 +641,30 @@ def _checked_face(problems: _Problems, key: str, name: str | None, allowed: tupl
     return None
 
 
-def _chapter_files(problems: _Problems, book_dir: Path,
-                   chapters: list[Any] | str) -> tuple[tuple[Path, ...], tuple[Part, ...]]:
-    """The chapter files in reading order, and the parts grouping them: `chapters`
-    is a glob, or a list whose entries are file names or part tables."""
+Chapters = tuple[tuple[Path, ...], tuple[Part, ...], tuple[tuple[Path, str], ...]]
+
+
+def _chapter_files(problems: _Problems, book_dir: Path, chapters: list[Any] | str) -> Chapters:
+    """The chapter files in reading order, the parts grouping them and the roles given to
+    files: `chapters` is a glob, or a list whose entries are file names, `{ file, role }`
+    tables or part tables."""
     folder = BookFolder.at(book_dir)
     if isinstance(chapters, str):
         found = tuple(folder.glob(chapters))
         if not found:
             problems.add("chapters", f"the glob {chapters!r} matches no file in {book_dir}")
-        return found, ()
+        return found, (), ()
     listing = _Listing(problems, folder)
     starts = problems.item_offsets("chapters")
     parts: list[Part] = []
+    roles: list[tuple[Path, str]] = []
     for position, entry in enumerate(chapters):
         # Where the entry is written; past what the scan found, the key's own line.
         offset = starts[position] if position < len(starts) else None
         if isinstance(entry, str):
             listing.add(entry, offset)
+        elif isinstance(entry, dict) and "file" in entry:
+            roles += _role_table(problems, listing, entry, offset)
         elif isinstance(entry, dict):
             first = len(listing.files)
             title = _part_table(problems, listing, entry, offset)
@@ -597,10 +675,45 @@ def _chapter_files(problems: _Problems, book_dir: Path,
                         f"{PART_EXAMPLE}; got {entry!r}", problems.location(offset))
     if not chapters:
         problems.add("chapters", "the list is empty; name at least one chapter file")
-    return tuple(listing.files), tuple(parts)
+    return tuple(listing.files), tuple(parts), tuple(roles)
 
 
 PART_EXAMPLE = '{ part = "Part I", chapters = ["chapters/01-first.md"] }'
+ROLE_EXAMPLE = '{ file = "chapters/00-dedication.md", role = "dedication" }'
+
+
+def checked_role(role: str) -> tuple[str | None, str]:
+    """A role as written -> (the role, "") or (None, why not, with a did-you-mean)."""
+    name = role.strip().lower()
+    name = ROLE_SPELLINGS.get(name, name)
+    if name in ROLES:
+        return name, ""
+    close = difflib.get_close_matches(name, ROLES, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "use one of: " + ", ".join(ROLES)
+    return None, f"{role!r} is not a role; {hint}"
+
+
+def _role_table(problems: _Problems, listing: _Listing, table: dict[str, Any],
+                offset: int | None) -> list[tuple[Path, str]]:
+    """Check one `{ file, role }` entry, listing its file; its (file, role), if both are right."""
+    where = problems.location(offset)
+    for key in table:
+        if key not in ("file", "role"):
+            problems.at("chapters", f"a chapter table has only `file` and `role`, not {key!r}: "
+                        f"{ROLE_EXAMPLE}", where)
+    file, role = table.get("file"), table.get("role", "chapter")
+    if not isinstance(file, str) or not file.strip():
+        problems.at("chapters", f"`file` must name a chapter file: {ROLE_EXAMPLE}", where)
+        return []
+    listing.add(file, problems.find_string(file, offset))
+    if not isinstance(role, str):
+        problems.at("chapters", f"`role` must be a string, one of: {', '.join(ROLES)}", where)
+        return []
+    checked, why = checked_role(role)
+    if checked is None:
+        problems.at("chapters", why, problems.location(problems.find_string(role, offset)))
+        return []
+    return [(listing.folder.root / file, checked)]
 
 
 def _part_table(problems: _Problems, listing: _Listing, table: dict[str, Any],

@@ -23,6 +23,7 @@ from lxml import etree
 
 from builder import checks
 from builder.errors import Location, RenderError
+from builder.isbn import compact
 from builder.model import Book, Chapter, PageMap, RenderedDocument
 from builder.pagebreaks import insert_page_breaks
 from builder.stylesheets import edition_sheets
@@ -92,9 +93,10 @@ def _package_language(opf: bytes, language: str) -> bytes:
 
 
 def _ncx(book: Book) -> list[Any]:
-    """The NCX's entries, as the nav's: a part holds its chapters."""
+    """The NCX's entries, as the nav's: the front matter, the chapters (a part holds its
+    own), the back matter."""
     depth = book.meta.structure.toc_depth
-    entries: list[Any] = []
+    entries: list[Any] = [epub.Link(c.file_name, c.title_text, c.slug) for c in book.front_matter()]
     for group in book.contents():
         chapters = [_ncx_entry(chapter, depth) for chapter in group.chapters]
         if group.part is None:
@@ -102,13 +104,13 @@ def _ncx(book: Book) -> list[Any]:
         else:
             part = group.part
             entries.append((epub.Link(f"{part.slug}.xhtml", part.title, part.slug), chapters))
-    return entries
+    return entries + [_ncx_entry(chapter, depth) for chapter in book.back_matter()]
 
 
 def _ncx_entry(chapter: Chapter, depth: int) -> Any:
     """The NCX (EPUB 2 readers) lists what the nav lists: chapters, and their
     sections down to toc_depth."""
-    link = epub.Link(chapter.file_name, chapter.title_text, chapter.slug)
+    link = epub.Link(chapter.file_name, chapter.full_title_text, chapter.slug)
     sections = chapter.sections_to(depth)
     if not sections:
         return link
@@ -128,6 +130,16 @@ def _package_metadata(
         package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     for number, author in enumerate(meta.authors, start=1):
         package.add_author(author, uid=f"creator{number}")
+    for number, contributor in enumerate(meta.contributors, start=1):
+        package.add_metadata("DC", "contributor", contributor.name, {"id": f"contributor{number}"})
+        package.add_metadata(None, "meta", contributor.relator, {
+            "refines": f"#contributor{number}", "property": "role", "scheme": "marc:relators"})
+    if meta.series:  # EPUB 3's collection: a series, and the book's place in it
+        package.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
+        package.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        if meta.series_number is not None:
+            package.add_metadata(None, "meta", str(meta.series_number),
+                                 {"refines": "#series", "property": "group-position"})
     if meta.publisher:
         package.add_metadata("DC", "publisher", meta.publisher)
     package.add_metadata("DC", "date", meta.date.isoformat())
@@ -155,9 +167,9 @@ def has_page_list(page_map: PageMap | None) -> bool:
 
 
 def page_break_source(book: Book) -> str:
-    """The print edition the page numbers come from."""
-    if book.meta.isbn:
-        return f"urn:isbn:{book.meta.isbn}"
+    """The print edition the page numbers come from: its ISBN, where it has one."""
+    if book.meta.isbns.print:
+        return f"urn:isbn:{compact(book.meta.isbns.print)}"
     return f"{book.meta.title}, print edition ({book.meta.print.trim_name} in)"
 
 

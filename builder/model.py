@@ -15,6 +15,15 @@ from typing import Literal
 
 Target = Literal["epub", "print"]
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "pdf/a-4")  # the first is the default
+# A chapter file's role (book.toml's { file, role } or its front matter's `role:`). Front matter
+# comes before the body whatever its place in the list, in this order, with roman folios; back
+# matter after it, in this order. Each role is its epub:type (and, with "doc-", its ARIA role).
+FRONT_ROLES = ("dedication", "epigraph", "foreword", "preface", "acknowledgments")
+BACK_ROLES = ("afterword", "appendix", "glossary", "bibliography")
+ROLES = ("chapter", *FRONT_ROLES, *BACK_ROLES)
+BEFORE_CONTENTS = ("dedication", "epigraph")  # the rest of the front matter follows the contents
+ROLE_SPELLINGS = {"acknowledgements": "acknowledgments", "acknowledgment": "acknowledgments",
+                  "acknowledgement": "acknowledgments", "appendices": "appendix"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,49 @@ class Part:
         return self.first_chapter <= index < self.first_chapter + self.chapter_count
 
 
+# A contributor's role (book.toml's [[contributors]]) -> its MARC relator code (the EPUB's
+# role refinement, scheme marc:relators) and the credit the title and copyright pages print.
+CONTRIBUTOR_ROLES: dict[str, tuple[str, str]] = {
+    "editor": ("edt", "Edited by"),
+    "translator": ("trl", "Translated by"),
+    "illustrator": ("ill", "Illustrated by"),
+    "photographer": ("pht", "Photographs by"),
+    "introduction": ("aui", "Introduction by"),
+    "foreword": ("aui", "Foreword by"),
+    "afterword": ("aft", "Afterword by"),
+    "cover-designer": ("cov", "Cover design by"),
+    "narrator": ("nrt", "Narrated by"),
+    "contributor": ("ctb", "With contributions by"),
+}
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """Someone credited besides the authors: an editor, a translator, an illustrator …"""
+
+    name: str
+    role: str  # a key of CONTRIBUTOR_ROLES
+
+    @property
+    def relator(self) -> str:
+        return CONTRIBUTOR_ROLES[self.role][0]
+
+    @property
+    def credit(self) -> str:
+        return CONTRIBUTOR_ROLES[self.role][1]
+
+
+@dataclass(frozen=True)
+class Isbns:
+    """Each edition's ISBN, hyphenated by the ISBN ranges (as written where no range holds it)."""
+
+    epub: str | None = None
+    print: str | None = None
+
+    def of(self, target: Target) -> str | None:
+        return self.epub if target == "epub" else self.print
+
+
 @dataclass(frozen=True)
 class BookMeta:
     """Everything book.toml says, validated."""
@@ -85,7 +137,7 @@ class BookMeta:
     authors: tuple[str, ...]
     language: str
     identifier: str
-    isbn: str | None
+    isbn: str | None  # the ebook's, digits only: its identifier (isbns has both, hyphenated)
     publisher: str
     date: dt.date
     rights: str
@@ -102,6 +154,11 @@ class BookMeta:
     about_author: str = ""  # the back matter's "About the Author" page; paragraphs split by blank lines
     bibliography: Path | None = None  # the references (.bib or CSL-JSON) that [@key] cites
     csl: Path | None = None  # the citation style; None: Chicago author-date
+    roles: tuple[tuple[Path, str], ...] = ()  # (chapter file, role) for the files book.toml gives one
+    isbns: Isbns = field(default_factory=Isbns)  # isbn (both editions) or isbn_epub and isbn_print
+    series: str = ""  # the series the book belongs to …
+    series_number: int | None = None  # … and its place in it
+    contributors: tuple[Contributor, ...] = ()
 
     def part_of(self, index: int) -> Part | None:
         """The part holding the chapter at *index* of chapter_files, if any."""
@@ -198,6 +255,23 @@ class Chapter:
     body: tuple[BodyPart, ...]
     notes: tuple[Note, ...] = ()
     sections: tuple[Section, ...] = ()
+    role: str = "chapter"  # one of ROLES
+    label: str = ""  # "Appendix A": before the title in its heading, the contents and the running head
+
+    @property
+    def matter(self) -> str:
+        """"front", "body" or "back"."""
+        return "front" if self.role in FRONT_ROLES else "back" if self.role in BACK_ROLES else "body"
+
+    @property
+    def before_contents(self) -> bool:
+        """A dedication or epigraph: before the contents page, which does not list it in print."""
+        return self.role in BEFORE_CONTENTS
+
+    @property
+    def full_title_text(self) -> str:
+        """The title with its label ("Appendix A: Tables"), as the contents and the nav show it."""
+        return f"{self.label}: {self.title_text}" if self.label else self.title_text
 
     def sections_to(self, depth: int) -> tuple[Section, ...]:
         """The sections a table of contents of *depth* levels shows (1: none)."""
@@ -305,9 +379,12 @@ class Book:
     warnings: tuple[Diagnostic, ...] = ()
 
     def contents(self) -> tuple[ContentsGroup, ...]:
-        """The chapters in reading order, grouped by part (a book without parts: one group)."""
+        """The body's chapters in reading order, grouped by part (a book without parts: one
+        group); the front and back matter are apart (front_matter, back_matter)."""
         groups: list[ContentsGroup] = []
         for index, chapter in enumerate(self.chapters):
+            if chapter.matter != "body":
+                continue
             part = self.meta.part_of(index)
             if groups and groups[-1].part == part:
                 groups[-1] = ContentsGroup(part, (*groups[-1].chapters, chapter))
@@ -315,12 +392,26 @@ class Book:
                 groups.append(ContentsGroup(part, (chapter,)))
         return tuple(groups)
 
+    def front_matter(self) -> tuple[Chapter, ...]:
+        """The chapters with a front-matter role, in FRONT_ROLES' order (the listed order within one)."""
+        return tuple(sorted((c for c in self.chapters if c.matter == "front"),
+                            key=lambda c: FRONT_ROLES.index(c.role)))
+
+    def back_matter(self) -> tuple[Chapter, ...]:
+        """The chapters with a back-matter role, in BACK_ROLES' order (the listed order within one)."""
+        return tuple(sorted((c for c in self.chapters if c.matter == "back"),
+                            key=lambda c: BACK_ROLES.index(c.role)))
+
     @property
     def body_start(self) -> str:
         """The slug of the page the body opens with, printed page 1: the first
-        part's page if the book opens with a part, else the first chapter."""
-        first = self.meta.part_of(0)
-        return first.slug if first is not None else self.chapters[0].slug
+        part's page if the body opens with a part, else its first chapter (a book
+        of front and back matter only: its first page of back matter)."""
+        body = [index for index, chapter in enumerate(self.chapters) if chapter.matter == "body"]
+        if not body:
+            return (self.back_matter() or self.chapters)[0].slug
+        first = self.meta.part_of(body[0])
+        return first.slug if first is not None else self.chapters[body[0]].slug
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 
 from builder import NAME, __version__
 from builder.manuscript.math import print_formulas
-from builder.model import Book, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
+from builder.model import Book, Chapter, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
 from builder.printers import page_css
 from builder.stylesheets import edition_sheets
@@ -61,31 +61,43 @@ def math_for(markup: str, target: Target) -> str:
 
 
 def pages_for(book: Book, target: Target) -> tuple[Page, ...]:
-    """The pages of an edition, in reading order: a part's page before its first chapter;
-    the back matter after the last (about the author, the colophon)."""
+    """The pages of an edition, in reading order: the front matter (a dedication and an
+    epigraph before the contents, a foreword, preface and acknowledgments after it), the
+    body (a part's page before its first chapter), the back matter after the last (the
+    chapters with a back-matter role, the bibliography, about the author, the colophon)."""
     front: list[Page] = []
     if target == "epub":
         front.append(Page("cover", "cover", "Cover"))
     else:
         front.append(Page("halftitle", "halftitle", book.meta.title))
+    matter = book.front_matter()
     front += [
         Page("titlepage", "titlepage", "Title Page"),
         Page("copyright", "copyright", "Copyright"),
+        *(_matter_page(chapter) for chapter in matter if chapter.before_contents),
         Page("toc", "toc", "Contents"),
+        *(_matter_page(chapter) for chapter in matter if not chapter.before_contents),
     ]
     body: list[Page] = []
     for index, chapter in enumerate(book.chapters):
+        if chapter.matter != "body":
+            continue
         part = book.meta.part_of(index)
         if part is not None and part.first_chapter == index:
             body.append(Page("part", part.slug, part.title, part=part))
         body.append(Page("chapter", chapter.slug, chapter.title_text, chapter=chapter, part=part))
-    back: list[Page] = []
+    back: list[Page] = [_matter_page(chapter) for chapter in book.back_matter()]
     if book.bibliography:  # the works the chapters cite (builder.manuscript.citations)
         back.append(Page("bibliography", "bibliography", book.bibliography.title))
     if book.meta.about_author:
         back.append(Page("about", "about-author", "About the Author"))
     back.append(Page("colophon", "colophon", "Colophon"))
     return (*front, *body, *back)
+
+
+def _matter_page(chapter: Chapter) -> Page:
+    """A chapter of front or back matter: a chapter page that its role places and marks."""
+    return Page("chapter", chapter.slug, chapter.full_title_text, chapter=chapter)
 
 
 def with_index(book: Book, pages: tuple[Page, ...]) -> tuple[Page, ...]:
@@ -137,6 +149,14 @@ def subsections(sections: Sequence[Section], parent: Section) -> list[Section]:
     return below
 
 
+def _first_of_each_role(chapters: Sequence[Chapter]) -> list[Chapter]:
+    """A landmark names a kind of place once: the first appendix stands for them all."""
+    firsts: dict[str, Chapter] = {}
+    for chapter in chapters:
+        firsts.setdefault(chapter.role, chapter)
+    return list(firsts.values())
+
+
 class _Renderer:
     """The template, loaded once, and the context both editions share."""
 
@@ -147,8 +167,11 @@ class _Renderer:
         self.landmarks: tuple[Landmark, ...] = (
             Landmark("cover", "cover", "Cover"),
             Landmark("titlepage", "titlepage", "Title Page"),
+            *(Landmark(c.role, c.slug, c.title_text) for c in book.front_matter() if c.before_contents),
             Landmark("toc", "toc", "Contents"),
+            *(Landmark(c.role, c.slug, c.title_text) for c in book.front_matter() if not c.before_contents),
             Landmark("bodymatter", book.body_start, "Start of Content"),
+            *(Landmark(c.role, c.slug, c.full_title_text) for c in _first_of_each_role(book.back_matter())),
         )
         if book.index:
             self.landmarks += (Landmark("index", "index", "Index"),)

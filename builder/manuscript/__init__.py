@@ -17,7 +17,13 @@ from pathlib import Path
 
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import read_cover
-from builder.manuscript.chapter import chapter_slugs, chapter_source, check_unique_titles, draft_chapter
+from builder.manuscript.chapter import (
+    ChapterSource,
+    chapter_slugs,
+    chapter_source,
+    check_unique_titles,
+    draft_chapter,
+)
 from builder.manuscript.citations import cite_book
 from builder.manuscript.convert import conversion_settings, new_markdown
 from builder.manuscript.data import read_author_table, read_errata, read_styles, titled_errata
@@ -30,6 +36,43 @@ from builder.speed.cache import CACHE_DIR, MarkdownCache
 __all__ = ["new_markdown", "read_book"]
 AUTHOR_TABLE_FILE = Path("book") / "author.toml"
 ERRATA_FILE = Path("book") / "errata.toml"
+
+
+def _roles(meta: BookMeta, sources: list[ChapterSource],
+           problems: Problems) -> list[tuple[str, int, str]]:
+    """Each chapter's role (book.toml's, else its front matter's), number and letter: the body's
+    chapters are numbered 1, 2 … (their captions "Figure 2.1"), the appendices lettered A, B …"""
+    given = dict(meta.roles)
+    found: list[tuple[str, int, str]] = []
+    body = appendices = 0
+    for index, source in enumerate(sources):
+        role = given.get(source.path) or source.role or "chapter"
+        if source.path in given and source.role and source.role != given[source.path]:
+            problems.error(f"the front matter says role {source.role!r}, book.toml says "
+                           f"{given[source.path]!r}; give the role in one place",
+                           Location(source.path, source.role_line, 1))
+        part = meta.part_of(index)
+        if role != "chapter" and part is not None:
+            article = "an" if role[0] in "aeiou" else "a"
+            problems.error(f"{article} {role} is front or back matter, not a chapter of a part "
+                           f"({part.title!r}); list it in book.toml's chapters outside any part",
+                           Location(source.path, source.role_line, 1))
+        if role == "appendix":
+            appendices += 1
+            found.append((role, len(sources) + appendices, _letters(appendices)))
+        else:
+            body += role == "chapter"
+            found.append((role, body if role == "chapter" else 0, ""))
+    return found
+
+
+def _letters(number: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA: an appendix's letter."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
@@ -46,11 +89,13 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
         conversions.convert_ahead([source.text for source in sources if source.text is not None])
     drafts = []
     slugs = chapter_slugs(meta.chapter_files)
-    for source in sources:
+    roles = _roles(meta, sources, problems)
+    for source, (role, number, letter) in zip(sources, roles, strict=True):
         problems.items.extend(source.problems.items)  # in chapter order, as they were found
         if source.text is not None and (draft := draft_chapter(
-                conversions, source.number, source.path, source.text, meta, slugs[source.path], problems,
+                conversions, number, source.path, source.text, meta, slugs[source.path], problems,
                 images)):
+            draft.role, draft.letter = role, letter
             drafts.append(draft)
     conversions.prune()
     for note in conversions.notes:

@@ -1,22 +1,25 @@
 """One chapter, read and converted: its text -> a ChapterDraft -> a Chapter.
 
 In: a chapter file. Out: a ChapterSource (its text, cleaned of characters that
-break readers), then a ChapterDraft (converted by Python-Markdown, parsed by
-lxml, checked, edited, ids made unique), then, once links are resolved
-book-wide, a frozen Chapter of well-formed XHTML parts.
+break readers, its YAML front matter read for its role and blanked out), then a
+ChapterDraft (converted by Python-Markdown, parsed by lxml, checked, edited, ids
+made unique), then, once links are resolved book-wide, a frozen Chapter of
+well-formed XHTML parts.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from lxml import etree
 from lxml import html as lxml_html
 
 from builder import checks, legacy
-from builder.config import slugify
+from builder.config import checked_role, slugify
 from builder.errors import Location, Problems
 from builder.images import collect_images
 from builder.manuscript.convert import without_set_asides
@@ -37,6 +40,7 @@ from builder.manuscript.tree import (
     valid_web_links,
 )
 from builder.model import (
+    ROLES,
     BookImage,
     BookMeta,
     Chapter,
@@ -58,6 +62,8 @@ class ChapterDraft:
     root: etree._Element
     local_ids: dict[str, str]  # the author's id -> the book-wide id
     notes: tuple[NoteDraft, ...]
+    role: str = "chapter"
+    letter: str = ""  # an appendix's: "A", "B" …; its captions are numbered "Figure A.1"
 
     def finish(self, problems: Problems) -> Chapter:
         mark_link_urls(self.root)
@@ -72,6 +78,8 @@ class ChapterDraft:
             title_text=" ".join(str(self.heading.xpath("string()")).split()),
             body=tuple(body_parts(self.root, self.path, self.text, problems)),
             notes=tuple(note.freeze() for note in self.notes),
+            role=self.role,
+            label=f"Appendix {self.letter}" if self.letter else "",
             sections=tuple(
                 Section(int(h.tag[1]), h.get("id") or "", " ".join(str(h.xpath("string()")).split()))
                 for h in self.root.iter("h2", "h3") if h.get("id")
@@ -103,11 +111,16 @@ class ChapterSource:
     path: Path
     text: str | None  # None: nothing to convert (unreadable or empty)
     problems: Problems
+    role: str | None = None  # its front matter's `role:`, checked (builder.model.ROLES)
+    role_line: int = 1
 
 
 def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
     problems = Problems()
     text = read_text(path, problems, book_root)
+    role, role_line = None, 1
+    if text is not None:
+        text, role, role_line = read_front_matter(path, text, problems)
     if text is not None and not text.strip():
         problems.error("the chapter is empty; write a `# Title` and some text, or remove it "
                        "from book.toml", Location(path))
@@ -117,7 +130,46 @@ def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
         text = checks.clean_characters(path, text, problems)
         if not checks.check_bounds(path, text, problems):
             text = None  # nothing to convert: it would exhaust the converter or the layout
-    return ChapterSource(number, path, text, problems)
+    return ChapterSource(number, path, text, problems, role, role_line)
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+MAX_FRONT_MATTER = 4096  # a role and a few keys; more is not front matter the builder reads
+
+
+def read_front_matter(path: Path, text: str, problems: Problems) -> tuple[str, str | None, int]:
+    """A chapter's YAML front matter (`---` lines around `role: dedication`): the text with
+    its lines left blank (so that every later line keeps its number), the role, and the
+    role's line. Text that opens with `---` but holds no YAML mapping is a rule, left as it is."""
+    found = _FRONT_MATTER.match(text)
+    if not found or found.end() > MAX_FRONT_MATTER:
+        return text, None, 1
+    try:
+        data = yaml.safe_load(found.group(1) or "")
+    except yaml.YAMLError:
+        return text, None, 1
+    if not isinstance(data, dict):
+        return text, None, 1
+    blank = "\n" * found.group(0).count("\n")
+    rest = blank + text[found.end():]
+    lines = found.group(0).split("\n")
+    line_of = {str(key): next((number for number, line in enumerate(lines, start=1)
+                               if line.startswith(f"{key}:")), 1) for key in data}
+    for key in data:
+        if key != "role":
+            problems.warning(f"front matter {key!r} is not read (the builder reads `role:` only)",
+                             Location(path, line_of[str(key)], 1))
+    role = data.get("role")
+    if role is None:
+        return rest, None, 1
+    if not isinstance(role, str):
+        problems.error(f"`role` must be a word, one of: {', '.join(ROLES)}",
+                       Location(path, line_of["role"], 1))
+        return rest, None, 1
+    checked, why = checked_role(role)
+    if checked is None:
+        problems.error(why, Location(path, line_of["role"], 1))
+    return rest, checked, line_of["role"]
 
 
 def chapter_slugs(paths: tuple[Path, ...]) -> dict[Path, str]:

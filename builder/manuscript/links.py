@@ -103,7 +103,7 @@ def resolve_links(drafts: list[ChapterDraft], problems: Problems, root: Path, ba
         names.update((str(h.get("id")), " ".join(str(h.xpath("string()")).split()))
                      for h in draft.root.iter(*checks.HEADINGS) if h.get("id"))
     labels = {identifier: label for draft in drafts
-              for identifier, label in number_captions(draft.root, draft.number).items()}
+              for identifier, label in number_captions(draft.root, draft.letter or draft.number).items()}
     for draft in drafts:
         elements = [draft.heading, draft.root, *(note.item for note in draft.notes)]
         for link in [a for element in elements for a in element.iter("a")]:

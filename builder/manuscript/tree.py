@@ -284,10 +284,10 @@ def listings(root: etree._Element) -> None:
         figure.append(block)
 
 
-def number_captions(root: etree._Element, chapter: int) -> dict[str, str]:
+def number_captions(root: etree._Element, chapter: int | str) -> dict[str, str]:
     """Number the figures, tables and listings that have an id, per chapter: "Figure 2.1"
-    is chapter 2's first figure with an id. The number opens the caption (one is made
-    where there is none). Returns each numbered element's id with its label."""
+    is chapter 2's first figure with an id ("Figure A.1": appendix A's). The number opens the
+    caption (one is made where there is none). Returns each numbered element's id with its label."""
     counts = dict.fromkeys(KINDS, 0)
     labels: dict[str, str] = {}
     for element in root.iter("figure", "table"):
