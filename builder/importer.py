@@ -136,13 +136,14 @@ def import_book(source: Path, destination: Path, base_url: str = "",
     if not plan.entries:
         raise BuilderError(f"no chapter could be imported: {plan.order_source} names no Markdown file "
                            "that exists in the folder", Location(plan.root / plan.order_source))
-    _name_chapters(plan)
     meta = _metadata(source, plan, base_url)
     plan.base_url = meta.pop("base_url", "")
     plan.flavour, plan.within = _flavour(source, plan), within
     plan.variables = _flattened(_gitbook_json(source).get("variables", {}))
     for entry in plan.entries:
         plan.texts[entry.path] = _read_markdown(entry.path, plan)
+    _drop_empty(plan)
+    _name_chapters(plan)
     _drop_repeated_book_title(plan, meta["title"])
     for entry in plan.entries:
         plan.texts[entry.path] = _with_heading(plan.texts[entry.path], entry, plan)
@@ -510,6 +511,17 @@ def _readable(stem: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _drop_empty(plan: _Plan) -> None:
+    """A listed file with no text once its directives are gone (Leanpub's `{frontmatter}`-only
+    files) is no chapter."""
+    for entry in [e for e in plan.entries if not plan.texts[e.path].strip()]:
+        plan.entries.remove(entry)
+        plan.notes.append(f"{plan.where(entry.path)}: nothing left to read once its directives are "
+                          "carried out; not a chapter")
+    if not plan.entries:
+        raise BuilderError("no chapter could be imported: every listed file is empty", Location(plan.source))
+
+
 def _drop_repeated_book_title(plan: _Plan, book_title: str) -> None:
     """A heading that repeats the book's title at the top of most files is the book's, not the
     chapters' (each would be a duplicate title): it is left out."""
@@ -717,6 +729,10 @@ def _link_url(url: str, chapter: Path, plan: _Plan, unlinked: str = "is now plai
     if not fragment:
         return name or url
     anchor = _fragment(fragment, target, plan)
+    if anchor is None and not name:  # Leanpub's and the builder's `#id` reach the whole book
+        elsewhere = [(other, a) for other in plan.anchors if (a := _fragment(fragment, other, plan))]
+        if elsewhere:
+            return f"{plan.names[elsewhere[0][0]]}#{elsewhere[0][1]}"
     if anchor is None and not name:
         plan.notes.append(f"{plan.where(chapter)}: the link to '#{fragment}' finds no heading with that "
                           f"anchor; the link {unlinked}")
