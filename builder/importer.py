@@ -43,6 +43,7 @@ from builder.config import slugify
 from builder.errors import BuilderError, Location
 from builder.importing.directives import Flavour, expand
 from builder.manuscript.links import web_anchor
+from builder.model import ROLE_SPELLINGS, ROLES
 
 ORDER_FILES = ("SUMMARY.md", "toc.md", "README.md")
 BY_FILE_NAMES = "file names"
@@ -113,6 +114,7 @@ class _Plan:
     flavour: Flavour = "plain"  # whose directives the chapters hold
     within: Path = Path("/nonexistent")  # included files are read from inside this folder
     variables: dict[str, str] = field(default_factory=dict)  # GitBook's book.json variables
+    roles: dict[Path, str] = field(default_factory=dict)  # source file -> its front matter's role
 
     def where(self, path: Path) -> str:
         return path.relative_to(self.source).as_posix()
@@ -450,6 +452,10 @@ def _without_front_matter(text: str, path: Path, plan: _Plan) -> str:
     if not isinstance(data, dict):
         return text
     rest = text[found.end():]
+    role = str(data.get("role", "")).strip().lower()
+    role = ROLE_SPELLINGS.get(role, role)
+    if role in ROLES and role != "chapter":
+        plan.roles[path] = role
     title = data.get("title")
     if isinstance(title, str) and title.strip() and not _first_heading(rest.split("\n")):
         rest = f"# {title.strip()}\n\n{rest}"
@@ -929,7 +935,7 @@ def _chapter_list(plan: _Plan) -> list[str | tuple[str, list[str]]]:
     listed: list[str | tuple[str, list[str]]] = []
     for entry in plan.entries:
         name = f"chapters/{plan.names[entry.path]}"
-        if not entry.part:
+        if not entry.part or entry.path in plan.roles:  # a dedication or an appendix is in no part
             listed.append(name)
         elif listed and isinstance(listed[-1], tuple) and listed[-1][0] == entry.part:
             listed[-1][1].append(name)
@@ -971,7 +977,9 @@ def _write(destination: Path, plan: _Plan, book_toml: str) -> tuple[Path, ...]:
     written = []
     for entry in plan.entries:
         path = chapters_dir / plan.names[entry.path]
-        _write_file(destination, path, plan.texts[entry.path].encode("utf-8"))
+        role = plan.roles.get(entry.path)
+        text = f"---\nrole: {role}\n---\n{plan.texts[entry.path]}" if role else plan.texts[entry.path]
+        _write_file(destination, path, text.encode("utf-8"))
         written.append(path)
     for relative, image in sorted(plan.images.items()):
         _write_file(destination, chapters_dir / PurePosixPath(relative),

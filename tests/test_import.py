@@ -465,3 +465,20 @@ def test_inline_triple_backticks_html_links_nowhere_and_leanpub_text_chapters(tm
     text = _text(report, "01-one.md")
     assert "<a>Gone</a>" in text and "![a map](map.png)" in text
     assert (report.book_dir / "chapters" / "map.png").is_file()
+
+
+def test_a_front_matter_role_is_kept_and_the_book_builds(tmp_path: Path) -> None:
+    source = _source(tmp_path, {
+        "SUMMARY.md": "- [For Ada](ded.md)\n\n# Part One\n\n- [One](one.md)\n- [Extra](extra.md)\n",
+        "ded.md": "---\nrole: dedication\n---\n# For Ada\n\nWho counted.\n",
+        "one.md": "# One\n\nText.\n", "extra.md": "---\nrole: appendix\n---\n# Extra\n\nMore.\n",
+    })
+    report = import_book(source, tmp_path / "out")
+    assert _text(report, "01-ded.md").startswith("---\nrole: dedication\n---\n# For Ada\n")
+    assert _toml(report)["chapters"] == ["chapters/01-ded.md", {"part": "Part One", "chapters": [
+        "chapters/02-one.md"]}, "chapters/03-extra.md"]
+    meta = load_config(report.book_dir)
+    assert [p.name for p in meta.chapter_files] == ["01-ded.md", "02-one.md", "03-extra.md"]
+    from builder.pipeline import check
+
+    assert not [str(d) for d in check(report.book_dir) if d.level == "error"]
