@@ -6,7 +6,11 @@ the one name both editions use, `images/<name>`; the EPUB stores the file
 under that name and the PDF's URL fetcher serves it from memory. Problems
 (missing file, not an image, too large, outside the book, remote, no alt text)
 are reported with the line where the image is written; a missing file with the
-book's image file whose name is closest, if one is close.
+book's image file whose name is closest, if one is close. An SVG whose text names
+a face the build does not have by a generic family or a common system face (serif,
+Times, sans-serif, Arial, monospace, Courier) names the house face of that kind
+first (svg_faces): the face a reader's system substitutes has other widths, and
+the text overruns the boxes drawn for it.
 """
 
 from __future__ import annotations
@@ -154,6 +158,8 @@ def _load(path: Path, src: str, where: Location, problems: Problems, book_root: 
         problems.error(f"image {src!r} is {width} × {height} pixels; the limit is "
                        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: scale it down", where)
         return None
+    if svg is not None and svg_faces(svg):
+        data = etree.tostring(svg, xml_declaration=True, encoding="UTF-8")
     digest = hashlib.sha256(data).hexdigest()[:8]
     name = f"{slugify(path.stem)}-{digest}.{EXTENSIONS[media_type]}"
     return BookImage(path, f"images/{name}", media_type, data, width, height)
@@ -200,6 +206,61 @@ def _svg_length(value: str | None) -> int:
     except ValueError:
         return 0
     return int(number) if math.isfinite(number) and 0 <= number <= MAX_SVG_LENGTH else -1
+
+
+# The house faces (scripts/setup-system.sh installs them; base.css sets the text and code in
+# them) by the names an SVG gives a face of their kind.
+HOUSE_FACES = {
+    "EB Garamond": ("serif", "times", "times new roman", "times-roman", "georgia", "garamond"),
+    "DejaVu Sans": ("sans-serif", "arial", "helvetica", "helvetica neue", "verdana", "sans"),
+    "DejaVu Sans Mono": ("monospace", "courier", "courier new", "mono", "menlo", "consolas"),
+}
+_FACE_OF = {name: face for face, names in HOUSE_FACES.items() for name in names}
+_SHIPPED = {face.lower() for face in HOUSE_FACES} | {"dejavu serif"}
+_FAMILY_DECLARATION = re.compile(r"(font-family\s*:\s*)([^;}\"]+)")
+
+
+def svg_faces(svg: etree._Element) -> bool:
+    """Point *svg*'s font families (attributes, style attributes, <style> sheets) at the house
+    faces where they name a generic family or a system face first; whether any changed."""
+    changed = False
+    for element in svg.iter():
+        if not isinstance(element.tag, str):
+            continue
+        family = element.get("font-family")
+        if family is not None and family_with_house_face(family) != family:
+            element.set("font-family", family_with_house_face(family))
+            changed = True
+        sheet = element.text if etree.QName(element).localname == "style" else None
+        for name, value in (("style", element.get("style")), ("", sheet)):
+            if not value or "font-family" not in value:
+                continue
+            new = _FAMILY_DECLARATION.sub(lambda found: found[1] + family_with_house_face(found[2]), value)
+            if new != value:
+                if name:
+                    element.set(name, new)
+                else:
+                    element.text = new
+                changed = True
+    return changed
+
+
+def family_with_house_face(families: str) -> str:
+    """A CSS family list with the house face of the kind its first known name names put
+    before that name ('Times, serif' -> "'EB Garamond', Times, serif"); as it is where a
+    house face comes first or no name is known."""
+    names = [name.strip().strip("'\"").lower() for name in families.split(",")]
+    for index, name in enumerate(names):
+        if name in _SHIPPED:
+            return families
+        face = _FACE_OF.get(name)
+        if face is not None:
+            parts = families.split(",")
+            parts.insert(index, f"'{face}'" if index == 0 else f" '{face}'")
+            if index == 0 and len(parts) > 1:
+                parts[1] = " " + parts[1].lstrip()
+            return ",".join(parts).strip()
+    return families
 
 
 def svg_active_content(svg: etree._Element) -> str | None:

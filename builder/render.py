@@ -3,7 +3,8 @@
 In: a Book. Out: the EPUB's XHTML documents (one per page) and the PDF's single
 HTML document, all from `templates/book.html.j2`. The editions differ only in
 the `target` flag and the stylesheets they link, never in a second copy of the
-markup. Pure: no file is read here except the template itself.
+markup; print's code blocks then have their long lines wrapped (builder.codewrap).
+Pure: no file is read here except the template itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from builder import NAME, __version__
+from builder.codewrap import CodeMeasure, measure, text_size, wrap_print_code
 from builder.manuscript.math import print_formulas
 from builder.model import Book, Chapter, Page, PageMap, RenderedBook, RenderedDocument, Section, Target
 from builder.pagebreaks import page_break_id
@@ -157,6 +159,22 @@ def _first_of_each_role(chapters: Sequence[Chapter]) -> list[Chapter]:
     return list(firsts.values())
 
 
+def print_note_numbers(chapter: Chapter, link_urls: str) -> dict[str, int]:
+    """The number each note of *chapter* has in print, by its id: WeasyPrint numbers the
+    foot-of-page notes of a chapter in the order they float, its own notes' first calls and,
+    where print.css sets them as notes, the web links' URLs. A second call of a note prints
+    the first's number itself (the note is printed once; CSS has no counter to ask for it)."""
+    numbers: dict[str, int] = {}
+    count = 0
+    for part in chapter.body:
+        if part.kind == "link-url" and link_urls == "footnote":
+            count += 1
+        elif part.kind == "noteref" and part.ref not in numbers:
+            count += 1
+            numbers[part.ref] = count
+    return numbers
+
+
 class _Renderer:
     """The template, loaded once, and the context both editions share."""
 
@@ -175,6 +193,7 @@ class _Renderer:
         )
         if book.index:
             self.landmarks += (Landmark("index", "index", "Index"),)
+        self.code: CodeMeasure = measure(book.meta.print.trim, text_size(book.meta.style.font_size))
 
     def render(self, target: Target, pages: Sequence[Page], title: str,
                page_list: Sequence[PageListEntry] = ()) -> str:
@@ -195,12 +214,17 @@ class _Renderer:
             text_lang=hyphenation_language(self.book.meta.language),
             subsections=subsections,
             page_css=page_css(self.book.meta.print) if target == "print" else "",
+            code=self.code,
+            print_note_numbers=lambda chapter: print_note_numbers(chapter, self.book.meta.print.link_urls),
         ).lstrip()
 
 
 def render_print(book: Book) -> str:
-    """The print edition: one HTML document of the whole book."""
-    return _Renderer(book).render("print", with_index(book, pages_for(book, "print")), book.meta.title)
+    """The print edition: one HTML document of the whole book, its code's long lines wrapped
+    to the columns the code size fits (builder.codewrap)."""
+    renderer = _Renderer(book)
+    html = renderer.render("print", with_index(book, pages_for(book, "print")), book.meta.title)
+    return wrap_print_code(html, renderer.code)
 
 
 def render_epub(book: Book, page_map: PageMap | None) -> tuple[RenderedDocument, ...]:

@@ -14,6 +14,7 @@ may show its URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -194,11 +195,15 @@ def drop_empty_spans(root: etree._Element) -> None:
             checks.remove_element(span)
 
 
-def make_figures(root: etree._Element) -> None:
+def make_figures(root: etree._Element, sizes: Mapping[str, tuple[str, int, int]] | None = None) -> None:
     """A paragraph holding nothing but an image is a figure; its title, the caption; the
-    image's id (`![alt](a.png){#fig-a}`), the figure's.
-    An image aligned left or right in a figure floats the figure, caption and all.
-    Also the tables' captions and the listings (captioned_tables, listings)."""
+    image's id (`![alt](a.png){#fig-a}`), the figure's. An image too large for a line of text
+    (block_large_images: *sizes*, each image's media type and pixels by its src) is taken out
+    of its paragraph into a figure of its own.
+    An image aligned left or right in a figure sets the figure to that side (print.css: a
+    block, never floated). Also the tables' captions and the listings (captioned_tables,
+    listings); the captions' quotes curled (smart_captions)."""
+    block_large_images(root, sizes or {})
     for figure in root.iter("figure"):
         image = figure.find(".//img")
         classes = (image.get("class") or "").split() if image is not None else []
@@ -224,6 +229,113 @@ def make_figures(root: etree._Element) -> None:
             etree.SubElement(paragraph, "figcaption").text = caption
     captioned_tables(root)
     listings(root)
+    smart_captions(root)
+
+
+CSS_PX = 0.75  # pt
+PRINT_DPI = 300  # print.css's image-resolution: a picture's pixels without a size
+LARGE_WIDTH = 108.0  # pt (1.5 in, a third of a 6 x 9 in text block): wider, and the line is
+LARGE_HEIGHT = 24.0  # pt (under two lines of text): taller, and the leading is broken
+
+
+def print_size(image: etree._Element, sizes: Mapping[str, tuple[str, int, int]]) -> tuple[float, float]:
+    """An image's size in print, in points: its width and height attributes (CSS px), the one
+    missing from the other by the picture's proportions; else its pixels at 300 dpi (a
+    drawing's at 96, CSS px)."""
+    media_type, pixels_wide, pixels_high = sizes.get(str(image.get("src")), ("", 0, 0))
+    scale = CSS_PX if media_type == "image/svg+xml" else 72 / PRINT_DPI
+    width, height = (_css_px(image.get(name)) for name in ("width", "height"))
+    if width is None and height is None:
+        return pixels_wide * scale, pixels_high * scale
+    aspect = pixels_high / pixels_wide if pixels_wide and pixels_high else 1.0
+    if width is None:
+        width = (height or 0) / aspect
+    if height is None:
+        height = width * aspect
+    return width * CSS_PX, height * CSS_PX
+
+
+def _css_px(value: str | None) -> float | None:
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*", value or "")
+    return float(found[1]) if found else None
+
+
+def block_large_images(root: etree._Element, sizes: Mapping[str, tuple[str, int, int]]) -> None:
+    """An image in a line of text that is wider than a third of the line or taller than two
+    lines (a line set around it is spaced apart, its leading broken) stands in a paragraph
+    of its own between the text before it and the text after it, which make_figures makes
+    a figure; the text after it goes on unindented."""
+    for image in list(root.iter("img")):
+        paragraph = image.getparent()
+        if paragraph is None or paragraph.tag != "p" or paragraph.getparent() is None:
+            continue
+        alone = len(paragraph) == 1 and not (paragraph.text or "").strip() and not (image.tail or "").strip()
+        width, height = print_size(image, sizes)
+        if alone or (width <= LARGE_WIDTH and height <= LARGE_HEIGHT):
+            continue
+        after = etree.Element("p", {str(k): str(v) for k, v in paragraph.attrib.items() if k != "id"})
+        after.text = (image.tail or "").lstrip()
+        after.extend(list(image.itersiblings()))
+        image.tail = None
+        own = etree.Element("p")
+        own.append(image)
+        paragraph.addnext(own)
+        own.tail, paragraph.tail = paragraph.tail, None
+        if (after.text or "").strip() or len(after):
+            own.addnext(after)
+            after.tail, own.tail = own.tail, None
+        if len(paragraph):
+            paragraph[-1].tail = (paragraph[-1].tail or "").rstrip() or None
+        else:
+            paragraph.text = (paragraph.text or "").rstrip() or None
+        if not (paragraph.text or "").strip() and not len(paragraph):
+            checks.remove_element(paragraph)
+
+
+_CODE_TAGS = ("code", "kbd", "samp", "pre")
+_OPENS = " \t\n\u00a0([{\u2014\u2013/-"  # a quote after one of these opens
+
+
+def smart_captions(root: etree._Element) -> None:
+    """Straight quotes in captions curled, as smarty curls the text's: a caption written as an
+    image's title, in raw HTML, or made from a fence's title is never seen by it."""
+    for caption in root.iter("figcaption", "caption"):
+        before = " "
+        for element, is_tail in _text_slots(caption):
+            text = element.tail if is_tail else element.text
+            if text:
+                curled = curl_quotes(text, before)
+                if is_tail:
+                    element.tail = curled
+                else:
+                    element.text = curled
+                before = text[-1]
+
+
+def _text_slots(element: etree._Element) -> list[tuple[etree._Element, bool]]:
+    """The text and tails under *element* in reading order, not those inside code."""
+    slots: list[tuple[etree._Element, bool]] = [(element, False)]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _CODE_TAGS:
+            slots += _text_slots(child)
+        slots.append((child, True))
+    return slots
+
+
+def curl_quotes(text: str, before: str = " ") -> str:
+    """*text* with ' and " curled: an apostrophe inside a word (widget's), an opening quote
+    after a space or an opening bracket, a closing one elsewhere; *before*, the character
+    before *text*."""
+    out = []
+    for index, char in enumerate(text):
+        previous = text[index - 1] if index else before
+        if char == "'":
+            out.append("\u2018" if previous in _OPENS else "\u2019")
+        elif char == '"':
+            out.append("\u201c" if previous in _OPENS else "\u201d")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 # Pandoc's table caption: a paragraph `Table: words {#tbl-id}` right before or after the table.
