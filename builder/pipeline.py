@@ -243,6 +243,7 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
     from builder.manuscript import read_book
     from builder.render import render_print
     from builder.stylecheck import check_styles
+    from builder.typography import hyphenation_language
 
     meta = _config(book_dir)
     meta = replace(meta, print=replace(
@@ -261,7 +262,7 @@ def _draft(book_dir: Path, print_job: bool | None, pdf_variant: str | None,
         layout_key = cache_key(print_html, *(css for _, css in book.styles), *(i.href for i in book.images),
                                __version__, _weasyprint_version())
     return _Draft(meta, book, print_html, style_problems, build_time(meta), layout_key,
-                  read_patterns(meta.language) if for_layout else None)
+                  read_patterns(hyphenation_language(meta.language)) if for_layout else None)
 
 
 def _after_layout(book: Book, document: Any, with_epub: bool,

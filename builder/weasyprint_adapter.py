@@ -274,15 +274,14 @@ Patterns = tuple[Path, Any]  # (Pyphen's dictionary file, its parsed HyphDict)
 
 
 def read_patterns(language: str) -> Patterns | None:
-    """Pyphen's parsed patterns for *language* as the print edition hyphenates it
-    (builder.typography: a bare "en" is en-US); None: no dictionary, or the probe fails."""
+    """Pyphen's parsed patterns for *language*, the tag the print edition hyphenates in
+    (the caller's: builder.typography makes a bare "en" en-US); None: no dictionary, or the
+    probe fails."""
     import pyphen
-
-    from builder.typography import hyphenation_language
 
     if not _passes(PATTERNS, lambda: isinstance(getattr(pyphen, "hdcache", None), dict)):
         return None
-    name = pyphen.language_fallback(hyphenation_language(language))
+    name = pyphen.language_fallback(language)
     if name is None:
         return None
     path = pyphen.LANGUAGES[name]

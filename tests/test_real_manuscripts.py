@@ -62,8 +62,8 @@ def test_figures_in_every_format_with_media_types(tech_book: tuple[Path, BuildRe
     figures = _document(tech_book[1], "ch-02-figures.xhtml").findall(".//x:figure", XHTML_NS)
     captions = [_text(f.find("x:figcaption", XHTML_NS)) for f in figures if f.find("x:figcaption", XHTML_NS)
                 is not None]
-    assert "Figure 1: the widget's two parts" in captions
-    assert 'A photo of the "widget"' in captions  # &nbsp; and &quot; became characters
+    assert "Figure 1: the widget\u2019s two parts" in captions
+    assert "A photo of the \u201cwidget\u201d" in captions  # &nbsp; and &quot; became characters, curled
 
 
 def test_old_markup_becomes_valid_xhtml_and_css(tech_book: tuple[Path, BuildResult]) -> None:

@@ -48,7 +48,7 @@ def test_numbered_captions_in_the_epub(tech_book: tuple[Path, BuildResult]) -> N
     documents = dict(spine_documents(_files(tech_book[1])[0]))
     figures = documents["ch-02-figures.xhtml"]
     figure = figures.find(".//x:figure[@id='ch-02-figures--fig-map']", XHTML_NS)
-    assert _text(figure.find("x:figcaption", XHTML_NS)) == "Figure 2.1: The widget's parts, mapped"
+    assert _text(figure.find("x:figcaption", XHTML_NS)) == "Figure 2.1: The widget\u2019s parts, mapped"
     assert figure.find("x:img", XHTML_NS).get("id") is None, "the id is the figure's"
     table = figures.find(".//x:table[@id='ch-02-figures--tbl-sizes']", XHTML_NS)
     assert table[0].tag == f"{{{XHTML_NS['x']}}}caption", "the caption is the table's first child"
@@ -61,7 +61,7 @@ def test_numbered_captions_in_the_epub(tech_book: tuple[Path, BuildResult]) -> N
     assert listing.find(".//x:span[@class='filename']", XHTML_NS) is None, "the title is the caption"
     # The unnumbered figures (no id) keep their captions as written.
     captions = [_text(c) for c in figures.iterfind(".//x:figcaption", XHTML_NS)]
-    assert "Figure 1: the widget's two parts" in captions
+    assert "Figure 1: the widget\u2019s two parts" in captions
 
 
 def test_references_are_filled_in_and_link_in_the_epub(tech_book: tuple[Path, BuildResult]) -> None:
@@ -81,7 +81,7 @@ def test_references_are_filled_in_and_link_in_the_epub(tech_book: tuple[Path, Bu
 def test_references_print_the_page_they_point_at(tech_book: tuple[Path, BuildResult]) -> None:
     pages = pdf_pages(_files(tech_book[1])[1])
     folios = _folios(pages)
-    figure = folios[_page_of(pages, "Figure 2.1: The widget's parts, mapped").number]
+    figure = folios[_page_of(pages, "Figure 2.1: The widget\u2019s parts, mapped").number]
     table = folios[_page_of(pages, "Table 2.1: Widget sizes and prices").number]
     listing = folios[_page_of(pages, "Listing 2.1: hello.py").number]
     legacy = folios[next(p.number for p in pages if p.body.startswith("Old Markup, Made New"))]
