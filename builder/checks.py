@@ -55,7 +55,11 @@ def clean_characters(path: Path, text: str, problems: Problems) -> str:
             f"control character U+{ord(match.group()):04X} is not allowed in a book; delete it",
             Location(path, *line_and_column(text, match.start())),
         )
-    return CONTROL_CHARACTERS.sub("", text)
+    for match in re.finditer("\x85", text):
+        problems.warning("U+0085 (next line, a line break from old encodings) is read as a space",
+                         Location(path, *line_and_column(text, match.start())))
+    # Python-Markdown splits lines at it too, and loses what it set aside across the split.
+    return CONTROL_CHARACTERS.sub("", text).replace("\x85", " ")
 
 
 def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: Problems) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -53,6 +54,7 @@ NOT_TEXT = "".join(map(chr, range(0x20))) + "\x7f\ufffe\uffff"
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",),
                                        exclude_characters=MARKUP + NOT_TEXT),
                 min_size=1, max_size=12)
+edged = words.map(str.strip).filter(bool)
 # A web address's path: any of those characters but "(" (an unpaired one is an error, see test_diagnostics).
 url_words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",),
                                            exclude_characters=MARKUP + NOT_TEXT + "("),
@@ -93,7 +95,8 @@ def _file(number: int) -> str:
 def inline(targets: Targets, notes: bool, links: bool) -> st.SearchStrategy[str]:
     pieces = [
         words, words, st.sampled_from(ODD_TEXT),
-        words.map(lambda w: f"*{w}*"), words.map(lambda w: f"**{w}**"),
+        # Emphasis around the word, not around spaces at its edges (see KNOWN_BUGS).
+        edged.map(lambda w: f"*{w}*"), edged.map(lambda w: f"**{w}**"),
         CODE.map(lambda c: f"`{c}`"),
     ]
     if links:
@@ -302,6 +305,29 @@ def _assert_refused_at_the_faults(exc: BuilderError, root: Path, manuscript: Man
         named = any(where(d.path) == fault.file and d.line == fault.line and fault.said in d.message
                     for d in errors)
         assert named, f"{fault.name} not named at {fault.file}:{fault.line}:\n{exc}\n{manuscript}"
+
+
+# Valid manuscripts the builder gets wrong today, found by the generator above,
+# which leaves these out until they pass (strict: a fix fails the test until its
+# mark goes, and the generator's exclusion with it).
+KNOWN_BUGS = {
+    # Python-Markdown (3.11, plain markdown.markdown too) loses an inline code span between a
+    # `**` that cannot close (a space before it) and the next `**`: the builder refuses the
+    # chapter with that said (manuscript/convert.py) rather than print it mangled.
+    "a ** after a space, then inline code, then ** lose the code": [
+        "# 1. T\n\n**E*x*Ç ** `print(1)` **z**\n"],
+}
+
+
+@pytest.mark.parametrize("chapters", [
+    pytest.param(chapters, id=bug, marks=pytest.mark.xfail(strict=True, reason=bug))
+    for bug, chapters in KNOWN_BUGS.items()])
+def test_known_builder_bugs(chapters: list[str], tmp_path: Path) -> None:
+    _write_book(tmp_path / "book", chapters)
+    epub = build(tmp_path / "book", tmp_path / "dist", ["epub"]).files[0]
+    with zipfile.ZipFile(epub) as package:
+        text = "".join(package.read(n).decode() for n in package.namelist() if n.endswith(".xhtml"))
+    assert "<code>print(1)</code>" in text
 
 
 # --- two cores, one core -------------------------------------------------------------------------

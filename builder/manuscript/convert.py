@@ -15,7 +15,7 @@ from typing import Any
 import markdown
 
 from builder import checks
-from builder.errors import Problems
+from builder.errors import Location, Problems
 from builder.manuscript.citations import CitationExtension
 from builder.manuscript.math import ARITHMATEX_CONFIG
 from builder.markdown_ext import FenceInfoExtension, IndexMarkerExtension, PlaceholderExtension
@@ -82,7 +82,10 @@ def without_set_asides(path: Path, text: str, html: str, problems: Problems) -> 
     call, code): an error at the link, not a crash later."""
     if not _SET_ASIDE.search(html):
         return html
-    addresses = [a.split("\n")[0] for a in _ADDRESS_SETTING_ASIDE.findall(html)] or [""]
+    addresses = [a.split("\n")[0] for a in _ADDRESS_SETTING_ASIDE.findall(html)]
+    if not addresses:
+        problems.error("Python-Markdown lost a piece of this chapter it had set aside (code or a note call "
+                       "near an odd character); please report it with the chapter", Location(path))
     for address in addresses:
         problems.error(f"the link to {address!r} runs on over what follows it: its parentheses do not pair "
                        "up; close the link's ( with a ), or write a ( inside the address as %28",
