@@ -57,6 +57,8 @@ class PlaceholderExtension(Extension):
 # An opening fence, perhaps inside quotes or list items, whose language has ,attributes.
 MDBOOK_FENCE = re.compile(
     r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]+)(?:,[\w-]+)+[ \t]*$")
+QUOTED_BLANK = re.compile(r"^((?:[ \t]*>)+)[ \t]+$")
+QUOTE_WITHOUT_SPACE = re.compile(r"^((?:[ \t]*>)+)(?=[^\s>])")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 ANY_FENCE = re.compile(r"^(?P<lead>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # Before superfences (priority 25 when it stashes fenced blocks).
@@ -68,15 +70,20 @@ class FenceInfoPreprocessor(Preprocessor):
     fence shown inside another fence's code is code, kept as written."""
 
     def run(self, lines: list[str]) -> list[str]:
-        out, open_fence, before = [], "", ""
+        out, open_fence, quoted, before = [], "", False, ""
         for line in lines:
+            if not open_fence or quoted:
+                # `>```` and `> ```` are the same quote marker to Markdown, but superfences
+                # loses a quoted fence whose closing line has no space after its `>` once the
+                # code holds a blank line; so every quoted line gets its space.
+                line = QUOTE_WITHOUT_SPACE.sub(r"\1 ", QUOTED_BLANK.sub(r"\1", line))
             marks = ANY_FENCE.match(line)
             if open_fence:
                 if marks and marks["fence"][0] == open_fence[0] and len(marks["fence"]) >= len(open_fence) \
                         and not marks["info"].strip():
                     open_fence = ""
             elif marks and not _in_indented_code(marks["lead"], before):
-                open_fence = marks["fence"]
+                open_fence, quoted = marks["fence"], ">" in marks["lead"]
                 line = MDBOOK_FENCE.sub(r"\g<lead>\g<fence>\g<lang>", line)
             out.append(line)
             before = line if line.strip() else before

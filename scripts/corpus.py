@@ -578,6 +578,13 @@ def pdf_texts(pdf: Path, margin_pt: int = 45) -> tuple[str, str]:
 PAGE_REFERENCE = re.compile(r",[\s\u00a0]*page[\s\u00a0]*\d+|[\s\u00a0]+on[\s\u00a0]+page[\s\u00a0]*\d+")
 
 
+def without_print_marks(text: str) -> str:
+    """The PDF's text without what print adds to the source's words: the page references,
+    and the ↪ that opens each continuation of a wrapped code line (the line is one line
+    again once whitespace is squeezed out)."""
+    return without_page_references(text).replace("\u21aa", "")
+
+
 def without_page_references(text: str) -> str:
     """The PDF's text without the page numbers print.css adds after a cross-reference
     (a.xref: ", page 12"; a.xref-label: " on page 12"): generated, not the source's words."""
@@ -878,7 +885,7 @@ def run_book(name: str, src: Path, work: Path, *, pdf: bool = True, checks: bool
     if pdf and result.build_step.exit == 0 and pdfs:
         result.pdf = str(pdfs[0])
         result.pages = pdf_info(pdfs[0])[0]
-        body, whole = (without_page_references(text) for text in pdf_texts(pdfs[0]))
+        body, whole = (without_print_marks(text) for text in pdf_texts(pdfs[0]))
         result.pdf_fidelity = measure(expected, body, None, whole)
         result.off_page = off_page_words(pdfs[0])
     if pandoc:

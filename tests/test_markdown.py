@@ -149,3 +149,12 @@ def test_a_fence_shown_in_indented_code_is_kept_as_written() -> None:
     assert "```rust,ignore" in html
     listed = new_markdown().convert("- An item:\n\n    ```rust,ignore\n    fn main() {}\n    ```\n")
     assert "rust,ignore" not in listed and '<span class="k">fn</span>' in listed
+
+
+def test_a_fence_in_a_quote_closed_without_a_space_after_its_marker_is_code() -> None:
+    from builder.manuscript import new_markdown
+
+    quoted = new_markdown().convert("> Text.\n> \n> ```java\n> int a;\n>  \n> int b;\n>```\n")
+    assert "<p>```" not in quoted and '<span class="kt">int</span>' in quoted
+    top = new_markdown().convert("```\n>x\n```\n")
+    assert "&gt;x" in top  # code outside a quote is left as written
