@@ -11,14 +11,15 @@ The printer's file (a print job) follows its profile (builder.printers): it is p
 with blank pages at the end to the printer's page count (the page map, made from the
 unpadded layout, is unchanged), written as the printer's PDF variant (PDF/X-4) with an
 output intent, its BleedBox set to the real bleed, and, on black-and-white paper, its
-colours drawn in DeviceGray. `notes()` tells what was done, for the build's progress lines.
+colours drawn in DeviceGray: this module says what the profile wants, the adapter's
+finisher (behind its probe) edits pydyf's objects. `notes()` tells what was done, for
+the build's progress lines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from importlib.resources import files
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -28,13 +29,16 @@ from builder.fetch import RefusedURL
 from builder.layout_messages import weasyprint_messages
 from builder.model import Book, PrintOptions
 from builder.printers import grey_interior, padding, padding_note, page_boxes, page_css, printer_for
-from builder.weasyprint_adapter import install_pdf_speed_ups
+from builder.weasyprint_adapter import (
+    PrintersFile,
+    install_pdf_speed_ups,
+    printers_file_finisher,
+    srgb_profile,
+)
 
 DEFAULT_VARIANT = "pdf/ua-1"
 # The output intent of a grey interior: Debian's icc-profiles-free (scripts/setup-system.sh).
 GREY_PROFILE = Path("/usr/share/color/icc/Gray.icc")
-# "r g b rg" (fill) or "RG" (stroke), as pydyf writes a DeviceRGB colour.
-_RGB = re.compile(rb"^(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (rg|RG)$")
 
 install_pdf_speed_ups()
 
@@ -57,7 +61,8 @@ def write_pdf(book: Book, document: Any, built_at: dt.datetime, variant: str = D
         document = _padded(document, options, book.meta.root)
         if variant == DEFAULT_VARIANT:  # an archive variant asked for (PDF/A) is kept
             variant = printer_for(options).pdf_variant
-        extra = {"pdf_tags": True, "finisher": _PrintersFile(options)}
+        finisher = printers_file_finisher(_printers_file(options), _told_on(options.paper))
+        extra = {"pdf_tags": True, **({"finisher": finisher} if finisher else {})}
     with weasyprint_messages():
         try:
             data = document.write_pdf(pdf_variant=variant, pdf_identifier=True, **extra)
@@ -89,63 +94,25 @@ def _padded(document: Any, options: PrintOptions, root: Path) -> Any:
     return document.copy([*document.pages, *blanks.pages[lead:]])
 
 
-class _PrintersFile:
-    """WeasyPrint's finisher (public write_pdf API): the page boxes, the colours and the
-    output intent of the printer's file, set on the pydyf PDF just before it is written."""
-
-    def __init__(self, options: PrintOptions) -> None:
-        self.options = options
-
-    def __call__(self, document: Any, pdf: Any) -> None:
-        import pydyf
-
-        page_objects = [obj for obj in pdf.objects
-                        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
-        for index, page in enumerate(page_objects):
-            # WeasyPrint sets the BleedBox at most 10 pt past the trim, wherever the CSS
-            # bleed ends; the printer's bleed is its own (the marks lie beyond it).
-            page["BleedBox"] = pydyf.Array(page_boxes(self.options, recto=index % 2 == 0).bleed)
-        grey = grey_interior(self.options)
-        if grey:
-            converted = sum(_to_grey(obj) for obj in pdf.objects if isinstance(obj, pydyf.Stream))
-            if converted:
-                _notes.append(f"{converted:,} RGB colours drawn in DeviceGray for black ink on "
-                              f"{self.options.paper} paper")
-        self._output_intent(pdf, pydyf, grey)
-
-    def _output_intent(self, pdf: Any, pydyf: Any, grey: bool) -> None:
-        if "OutputIntents" in pdf.catalog:
-            return
-        if grey and not GREY_PROFILE.is_file():
-            _notes.append(f"no output intent: {GREY_PROFILE} is missing (Debian: icc-profiles-free)")
-            return
-        if grey:
-            icc, name, channels = GREY_PROFILE.read_bytes(), "Gray", 1
-        else:  # WeasyPrint's own sRGB profile, for a colour interior
-            icc = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
-            name, channels = "sRGB IEC61966-2.1", 3
-        profile = pydyf.Stream([icc], pydyf.Dictionary({"N": channels}), compress=True)
-        pdf.add_object(profile)
-        pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
-            "Type": "/OutputIntent", "S": "/GTS_PDFX",
-            "OutputConditionIdentifier": pydyf.String(name), "Info": pydyf.String(name),
-            "DestOutputProfile": profile.reference,
-        })])
+def _printers_file(options: PrintOptions) -> PrintersFile:
+    """The page boxes, the colours and the output intent the printer's profile asks for."""
+    grey = grey_interior(options)
+    intent: tuple[bytes, str, int] | None
+    if grey and not GREY_PROFILE.is_file():
+        _notes.append(f"no output intent: {GREY_PROFILE} is missing (Debian: icc-profiles-free)")
+        intent = None
+    elif grey:
+        intent = GREY_PROFILE.read_bytes(), "Gray", 1
+    else:
+        intent = srgb_profile(), "sRGB IEC61966-2.1", 3
+    # WeasyPrint sets the BleedBox at most 10 pt past the trim, wherever the CSS bleed
+    # ends; the printer's bleed is its own (the marks lie beyond it).
+    boxes = (page_boxes(options, recto=True).bleed, page_boxes(options, recto=False).bleed)
+    return PrintersFile(boxes, grey, intent)
 
 
-def _to_grey(stream: Any) -> int:
-    """Each DeviceRGB colour of *stream* as its DeviceGray luma (ITU-R BT.601, as a RIP
-    converting for black ink would); how many."""
-    count = 0
-    items = stream.stream
-    for index, item in enumerate(items):
-        found = _RGB.match(item) if isinstance(item, bytes) else None
-        if found:
-            r, g, b = (float(v) for v in found.groups()[:3])
-            luma = f"{0.299 * r + 0.587 * g + 0.114 * b:.4f}".rstrip("0").rstrip(".") or "0"
-            items[index] = luma.encode() + (b" g" if found[4] == b"rg" else b" G")
-            count += 1
-    return count
+def _told_on(paper: str) -> Callable[[str], None]:
+    return lambda note: _notes.append(f"{note} on {paper} paper")
 
 
 def _stamp_metadata(document: Any, language: str, built_at: dt.datetime) -> None:

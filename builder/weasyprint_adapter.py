@@ -25,17 +25,23 @@ The parts:
 - The typography pass (builder.typography) reads those lines too, and knows a
   line broken inside a word by WeasyPrint's hyphenate-character (U+2010); off,
   the book is laid out once, its line ends as WeasyPrint chose them.
+- The printer's file: a finisher (write_pdf's public hook) that edits pydyf's
+  objects (each page's BleedBox, RGB colour operators made DeviceGray, an output
+  intent, with WeasyPrint's own sRGB profile for colour); off, the file is
+  written as WeasyPrint makes it (its bleed box, RGB colours, no output intent).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import weakref
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +63,9 @@ PATTERNS = Probe("hyphenation-preload", "hyphenation patterns parsed beside the 
 PAGE_BOXES = Probe("page-boxes", "the EPUB's page list (from the print layout's page boxes)")
 TYPOGRAPHY = Probe("typography-pass", "the typography pass after layout (hyphen ladders, hyphens at "
                    "page ends, short last lines, balanced headings)")
+PRINTERS_FILE = Probe("printers-file", "the printer's file's own bleed boxes, grey colours and output intent")
 ALL_PROBES = (PAGE_REFERENCES, SERIALISED_ONCE, FAST_BYTES, COMPRESSION, LAYOUT_FREED, PATTERNS,
-              PAGE_BOXES, TYPOGRAPHY)
+              PAGE_BOXES, TYPOGRAPHY, PRINTERS_FILE)
 AUTO_HYPHEN = "\u2010"  # WeasyPrint's default hyphenate-character, ending a line broken inside a word
 
 _off: dict[str, str] = {}  # probe name -> why it is off, in the order found
@@ -209,6 +216,76 @@ def install_pdf_speed_ups() -> None:
         _replace(pydyf, "_to_bytes", _faster_to_bytes(vars(pydyf)["_to_bytes"]))
     if _passes(COMPRESSION, lambda: vars(pydyf).get("zlib") is zlib):
         _replace(pydyf, "zlib", STREAM_COMPRESSION)
+
+
+@dataclass(frozen=True)
+class PrintersFile:
+    """What the printer's file needs that WeasyPrint does not write: each page's BleedBox
+    (a recto's first), its colours in DeviceGray for black ink, and an output intent."""
+
+    bleed_boxes: tuple[tuple[float, float, float, float], tuple[float, float, float, float]]  # recto, verso
+    grey: bool
+    intent: tuple[bytes, str, int] | None  # (ICC profile, its name, its channels); None: none
+
+
+# "r g b rg" (fill) or "RG" (stroke), as pydyf writes a DeviceRGB colour.
+_RGB = re.compile(rb"^(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (rg|RG)$")
+
+
+def srgb_profile() -> bytes:
+    """WeasyPrint's own sRGB profile (a data file of its package), for a colour interior."""
+    return (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
+
+
+def printers_file_finisher(wanted: PrintersFile, said: Callable[[str], None]) -> Callable[..., None] | None:
+    """A finisher for write_pdf (its public hook) that edits pydyf's objects as *wanted*; None,
+    and a note, where this pydyf's objects are not as expected (the file is then written as
+    WeasyPrint makes it: its bleed box, RGB colours, no output intent)."""
+    import pydyf
+
+    def shaped() -> bool:
+        stream = pydyf.Stream([b"0 0 0 rg"])
+        return (isinstance(stream.stream, list) and all(hasattr(pydyf.PDF(), name) for name in
+                ("objects", "catalog", "add_object")) and hasattr(stream, "reference"))
+
+    if not _passes(PRINTERS_FILE, shaped):
+        return None
+
+    def finish(document: Any, pdf: Any) -> None:
+        pages = [obj for obj in pdf.objects
+                 if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
+        for index, page in enumerate(pages):
+            page["BleedBox"] = pydyf.Array(wanted.bleed_boxes[index % 2])
+        if wanted.grey:
+            converted = sum(_to_grey(obj) for obj in pdf.objects if isinstance(obj, pydyf.Stream))
+            if converted:
+                said(f"{converted:,} RGB colours drawn in DeviceGray for black ink")
+        if wanted.intent is not None and "OutputIntents" not in pdf.catalog:
+            icc, name, channels = wanted.intent
+            profile = pydyf.Stream([icc], pydyf.Dictionary({"N": channels}), compress=True)
+            pdf.add_object(profile)
+            pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
+                "Type": "/OutputIntent", "S": "/GTS_PDFX",
+                "OutputConditionIdentifier": pydyf.String(name), "Info": pydyf.String(name),
+                "DestOutputProfile": profile.reference,
+            })])
+
+    return finish
+
+
+def _to_grey(stream: Any) -> int:
+    """Each DeviceRGB colour of *stream* as its DeviceGray luma (ITU-R BT.601, as a RIP
+    converting for black ink would); how many."""
+    count = 0
+    items = stream.stream
+    for index, item in enumerate(items):
+        found = _RGB.match(item) if isinstance(item, bytes) else None
+        if found:
+            r, g, b = (float(v) for v in found.groups()[:3])
+            luma = f"{0.299 * r + 0.587 * g + 0.114 * b:.4f}".rstrip("0").rstrip(".") or "0"
+            items[index] = luma.encode() + (b" g" if found[4] == b"rg" else b" G")
+            count += 1
+    return count
 
 
 def _replace(owner: Any, name: str, value: Any) -> None:

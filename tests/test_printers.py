@@ -183,6 +183,19 @@ def test_a_colour_interior_keeps_its_colours(tmp_path: Path) -> None:
     assert intent["/DestOutputProfile"].get_object()["/N"] == 3
 
 
+def test_with_its_probe_failed_the_printers_file_is_written_as_weasyprint_makes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pydyf whose objects are not as expected costs the printer's extras, never the file."""
+    from builder import weasyprint_adapter
+
+    monkeypatch.setenv("BOOK_BUILDER_PROBES", "printers-file")
+    monkeypatch.setattr(weasyprint_adapter, "_off", {})
+    pdf = _print_job(tmp_path, "kdp")
+    root = PdfReader(pdf).trailer["/Root"]
+    assert "/OutputIntents" not in root and _colour_operators(pdf)["rg"] > 0
+    assert any("printer's file" in note and "off" in note for note in weasyprint_adapter._off.values())
+
+
 def test_cover_size_from_page_count_and_paper() -> None:
     size = cover_size(PrintOptions(trim="6in 9in", print_job=True, profile="kdp", paper="cream"), 200)
     assert size.spine == pytest.approx(0.5)
