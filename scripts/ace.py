@@ -45,6 +45,24 @@ IMPACTS = ("critical", "serious", "moderate", "minor")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def read_line(stdout: Any, pending: bytes, timeout: float) -> tuple[bytes | None, bytes]:
+    """The next line a service writes on *stdout* (read without a thread: a thread would stop
+    the builds from forking), and what came after it; None for the line if the service ended
+    first. TimeoutError if no line comes within *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in pending:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no answer within {timeout:.0f} s")
+        if select.select([stdout], [], [], left)[0]:
+            chunk = os.read(stdout.fileno(), 65536)
+            if not chunk:
+                return None, pending
+            pending += chunk
+    line, _, rest = pending.partition(b"\n")
+    return line, rest
+
+
 class AceError(RuntimeError):
     """Ace is not installed, failed, or wrote no usable report."""
 
@@ -168,18 +186,13 @@ class _AceRuns:
     def _answer(self, timeout: float) -> dict[str, Any] | None:
         """The service's next answer line; None if it ended first."""
         assert self._process is not None and self._process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._pending:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._end(wait=0)
-                raise AceError(f"Ace did not finish within {timeout:.0f} s")
-            if select.select([self._process.stdout], [], [], left)[0]:
-                chunk = os.read(self._process.stdout.fileno(), 65536)
-                if not chunk:
-                    return None
-                self._pending += chunk
-        line, _, self._pending = self._pending.partition(b"\n")
+        try:
+            line, self._pending = read_line(self._process.stdout, self._pending, timeout)
+        except TimeoutError:
+            self._end(wait=0)
+            raise AceError(f"Ace did not finish within {timeout:.0f} s") from None
+        if line is None:
+            return None
         try:
             answer: dict[str, Any] = json.loads(line)
         except ValueError:

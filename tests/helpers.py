@@ -10,11 +10,9 @@ import itertools
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
 import tempfile
-import time
 import unicodedata
 import warnings
 import zipfile
@@ -108,19 +106,12 @@ class LineService:
         """The next answer; None if the process ended first. A process that does
         not answer in time is ended."""
         assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._pending:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.close(wait=0)
-                raise TimeoutError(f"no answer within {timeout:.0f} s")
-            if select.select([self.process.stdout], [], [], left)[0]:
-                chunk = os.read(self.process.stdout.fileno(), 65536)
-                if not chunk:
-                    return None
-                self._pending += chunk
-        line, _, self._pending = self._pending.partition(b"\n")
-        return line.decode("utf-8", errors="replace")
+        try:
+            line, self._pending = _ace_module().read_line(self.process.stdout, self._pending, timeout)
+        except TimeoutError:
+            self.close(wait=0)
+            raise
+        return None if line is None else line.decode("utf-8", errors="replace")
 
     def log_tail(self, lines: int = 15) -> str:
         try:
