@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import os
 import re
 import sys
 import tomllib
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -799,6 +800,12 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug or "book"
+
+
+def unique_slug(base: str, taken: Collection[str]) -> str:
+    """*base*, or *base*-2, -3 … the first one not *taken*."""
+    candidates = itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2)))
+    return next(slug for slug in candidates if slug not in taken)
 
 
 def _print_slug(argv: list[str]) -> int:

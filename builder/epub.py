@@ -63,7 +63,7 @@ def write_epub(
     package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     spine = []
-    for document, content in zip(documents, _finished_documents(documents, page_map), strict=True):
+    for document, content in zip(documents, finished_documents(documents, page_map), strict=True):
         item = epub.EpubItem(uid=document.page.slug, file_name=document.page.file_name,
                              media_type=XHTML, content=content)
         item.properties = ["nav"] if document.page.kind == "toc" else []
@@ -222,7 +222,7 @@ def accessibility_metadata(
     return entries
 
 
-def _finished_documents(documents: Sequence[RenderedDocument], page_map: PageMap | None) -> list[bytes]:
+def finished_documents(documents: Sequence[RenderedDocument], page_map: PageMap | None) -> list[bytes]:
     """Parse every page strictly, mark the print edition's page breaks, then turn
     `#id` links whose target lives in another file into `file.xhtml#id` (the PDF
     is one document; the EPUB is not)."""

@@ -110,3 +110,10 @@ def test_no_fallback_where_the_chapter_list_cannot_be_worked_out(tmp_path: Path)
         load_config(book(tmp_path, GOOD + "chapters = 12\n"))
     assert "chapters: expected a list or a string" in str(caught.value)
     assert caught.value.fallback is None
+
+
+def test_unique_slug_numbers_from_two_what_is_taken() -> None:
+    from builder.config import unique_slug
+
+    assert unique_slug("ch-readme", set()) == "ch-readme"
+    assert unique_slug("ch-readme", {"ch-readme", "ch-readme-2"}) == "ch-readme-3"

@@ -9,7 +9,6 @@ well-formed XHTML parts.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from builder import checks, legacy
-from builder.config import checked_role, slugify
+from builder.config import checked_role, slugify, unique_slug
 from builder.errors import Location, Problems
 from builder.images import collect_images
 from builder.manuscript.convert import without_set_asides
@@ -179,12 +178,7 @@ def chapter_slugs(paths: tuple[Path, ...]) -> dict[Path, str]:
     stems = [path.stem for path in paths]
     for path in paths:
         name = path.stem if stems.count(path.stem) == 1 else f"{path.parent.name}-{path.stem}"
-        slug = base = "ch-" + slugify(name)
-        for number in itertools.count(2):
-            if slug not in slugs.values():
-                break
-            slug = f"{base}-{number}"
-        slugs[path] = slug
+        slugs[path] = unique_slug("ch-" + slugify(name), set(slugs.values()))
     return slugs
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from builder import checks
-from builder.config import slugify
+from builder.config import slugify, unique_slug
 from builder.errors import Location, Problems
 from builder.markdown_ext import INDEX_MARKER, INDEX_MARKER_CLASS
 from builder.model import IndexEntry, IndexGroup, IndexLocator
@@ -133,12 +133,7 @@ def _entry_ids(terms: dict[str, _Term]) -> dict[str, str]:
     for term, entry in terms.items():
         for path in [term, *(f"{term}!{sub}" for sub in entry.subentries)]:
             base = "index--" + "--".join(_id_words(part) for part in path.split("!"))
-            identifier = base
-            for number in itertools.count(2):
-                if identifier not in ids.values():
-                    break
-                identifier = f"{base}-{number}"
-            ids[path] = identifier
+            ids[path] = unique_slug(base, set(ids.values()))
     return ids
 
 

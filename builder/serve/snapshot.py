@@ -65,7 +65,7 @@ def read_snapshot(book_dir: Path) -> Attempt:
     A problem that fails the build (in book.toml, a chapter, a style sheet, or the
     rendered XHTML) fails the attempt: the preview keeps showing the last good one."""
     from builder.config import load_config
-    from builder.epub import _finished_documents  # the EPUB's own last step for each document
+    from builder.epub import finished_documents  # the EPUB's own last step for each document
     from builder.manuscript import read_book
     from builder.render import render_epub
     from builder.stylecheck import check_styles
@@ -84,7 +84,7 @@ def read_snapshot(book_dir: Path) -> Attempt:
         if problems.has_errors:
             return attempt(None, tuple(problems.items))
         documents = render_epub(book, None)
-        finished = _finished_documents(documents, None)
+        finished = finished_documents(documents, None)
     except BuilderError as exc:
         return attempt(None, exc.diagnostics)
     pages = tuple(PreviewPage(d.page.file_name, d.page.slug, d.page.title, d.page.kind) for d in documents)
