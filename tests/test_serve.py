@@ -148,6 +148,22 @@ def test_the_print_view_shows_the_edited_chapters_pages(tmp_path: Path) -> None:
         assert status_code == 200 and pdf.startswith(b"%PDF-")
 
 
+def test_a_link_to_another_chapter_is_no_problem_in_the_print_view(tmp_path: Path) -> None:
+    # The chapter is laid out alone, so WeasyPrint cannot find the other chapter's anchor;
+    # the whole book can, and the author is not told otherwise.
+    require_command("pdftoppm")
+    book = copy_book(SMALL_BOOK, tmp_path / "book")
+    chapter = book / "chapters" / "01-first.md"
+    assert "](#the-end)" in chapter.read_text(encoding="utf-8")  # a link into chapter 2
+    with serving(book) as (url, _, _log):
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while "ch-01-first" not in (status := json.loads(get(url, "/status.json")[1]))["print"]:
+            assert time.monotonic() < deadline, f"no print pages: {status}"
+            time.sleep(0.1)
+        assert status["problems"] == []
+
+
 def test_it_serves_the_book_only_on_this_machine_and_stops_cleanly(tmp_path: Path) -> None:
     book = copy_book(SMALL_BOOK, tmp_path / "book")
     (tmp_path / "secret.txt").write_text("not the book's", encoding="utf-8")

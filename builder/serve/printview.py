@@ -6,13 +6,15 @@ it, the PDF alone), with the layout's messages as Diagnostics. The chapter is la
 out alone, through the build's own stages (builder.render's print edition of a
 book holding only that chapter, builder.layout), so a one-sentence edit costs
 the layout of its chapter, not of the book. Its folios therefore count from 1
-and its links to other chapters have nowhere to go; the page breaks, running
+and its links to other chapters have nowhere to go (WeasyPrint's warnings about
+those anchors are left out: the whole book has them); the page breaks, running
 heads, notes and figures within it are those of the book's PDF.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -25,6 +27,7 @@ from builder.errors import BuilderError
 from builder.model import Book, Diagnostic
 
 RESOLUTION = 72  # pixels per inch of the page images: a 6 x 9 in page is 432 x 648
+UNDEFINED_ANCHOR = re.compile(r"undefined anchor \('string', '#([^']+)'\)")
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,18 @@ def print_pages(book: Book, slug: str, resolution: int = RESOLUTION) -> PrintPag
     pages = document.pages[first:]
     pdf = document.copy(pages).write_pdf()
     images, note = page_images(pdf, len(pages), resolution)
-    return PrintPages(slug, pdf, images, tuple(messages), time.perf_counter() - start,
+    problems = tuple(message for message in messages if not _in_another_chapter(message, book, slug))
+    return PrintPages(slug, pdf, images, problems, time.perf_counter() - start,
                       _cpu_time() - cpu_start, note)
+
+
+def _in_another_chapter(message: Diagnostic, book: Book, slug: str) -> bool:
+    """Whether *message* is WeasyPrint's about a cross-reference to an anchor of another
+    chapter (every id in a chapter is its slug or starts with it and "--")."""
+    found = UNDEFINED_ANCHOR.search(message.message)
+    return found is not None and any(
+        found.group(1) == chapter.slug or found.group(1).startswith(f"{chapter.slug}--")
+        for chapter in book.chapters if chapter.slug != slug)
 
 
 def _cpu_time() -> float:
