@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from builder.black_ink import GREY_PROFILE_NAME, grey_output_profile
 from builder.errors import Location, RenderError
 from builder.fetch import RefusedURL
 from builder.layout_messages import weasyprint_messages
@@ -37,8 +38,6 @@ from builder.weasyprint_adapter import (
 )
 
 DEFAULT_VARIANT = "pdf/ua-1"
-# The output intent of a grey interior: Debian's icc-profiles-free (scripts/setup-system.sh).
-GREY_PROFILE = Path("/usr/share/color/icc/Gray.icc")
 
 install_pdf_speed_ups()
 
@@ -97,14 +96,8 @@ def _padded(document: Any, options: PrintOptions, root: Path) -> Any:
 def _printers_file(options: PrintOptions) -> PrintersFile:
     """The page boxes, the colours and the output intent the printer's profile asks for."""
     grey = grey_interior(options)
-    intent: tuple[bytes, str, int] | None
-    if grey and not GREY_PROFILE.is_file():
-        _notes.append(f"no output intent: {GREY_PROFILE} is missing (Debian: icc-profiles-free)")
-        intent = None
-    elif grey:
-        intent = GREY_PROFILE.read_bytes(), "Gray", 1
-    else:
-        intent = srgb_profile(), "sRGB IEC61966-2.1", 3
+    intent = ((grey_output_profile(), GREY_PROFILE_NAME, 1) if grey
+              else (srgb_profile(), "sRGB IEC61966-2.1", 3))
     # WeasyPrint sets the BleedBox at most 10 pt past the trim, wherever the CSS bleed
     # ends; the printer's bleed is its own (the marks lie beyond it).
     boxes = (page_boxes(options, recto=True).bleed, page_boxes(options, recto=False).bleed)

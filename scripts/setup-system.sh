@@ -11,9 +11,8 @@ set -euo pipefail
 
 declare -A profiles=(
   # the book typeface (SIL OFL); the monospace face for code; WeasyPrint's fast
-  # font subsetting; Pango and fontconfig, which WeasyPrint draws text with; the free ICC
-  # profiles (Gray.icc: the output intent of a printer's file on black-ink paper)
-  [build]="fonts-ebgaramond fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig icc-profiles-free"
+  # font subsetting; Pango and fontconfig, which WeasyPrint draws text with
+  [build]="fonts-ebgaramond fonts-dejavu-core libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig"
   # (after build) pdftotext, pdffonts, pdftoppm, pdfinfo, pdfimages; qpdf --check; Java for EPUBCheck;
   # strace, the evidence of what a hostile book's build touches; Chromium, the browser the
   # live preview's test drives (tests/test_serve.py)

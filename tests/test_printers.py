@@ -15,11 +15,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from builder.model import PrintOptions
-from builder.pdf import GREY_PROFILE
 from builder.pipeline import build
 from builder.printers import PRINTERS, cover_size, padding, page_boxes
+from tests import pdfx
 from tests.conftest import FIXTURES
-from tests.helpers import epubcheck, pdf_pages, require, require_command
+from tests.helpers import epubcheck, pdf_pages, require_command
 
 TRIMS = {"6x9": (432.0, 648.0), "5x8": (360.0, 576.0)}
 OUTSIDE = 9.0  # KDP, IngramSpark and Lulu: 0.125 in, in points
@@ -162,7 +162,6 @@ def _colour_operators(pdf: Path) -> dict[str, int]:
 
 
 def test_a_black_and_white_interior_is_grey_with_an_output_intent(tmp_path: Path) -> None:
-    require(GREY_PROFILE.is_file(), f"{GREY_PROFILE} (Debian icc-profiles-free; scripts/setup-system.sh)")
     pdf = _print_job(tmp_path, "kdp")
     counts = _colour_operators(pdf)
     assert counts["rg"] == counts["RG"] == 0, counts
@@ -173,6 +172,43 @@ def test_a_black_and_white_interior_is_grey_with_an_output_intent(tmp_path: Path
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
     assert "/StructTreeRoot" in root, "still tagged"
+
+
+def _with_colour_pictures(book: Path) -> None:
+    images = book / "images"
+    images.mkdir()
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(images / "red.jpg", quality=90)
+    Image.new("RGBA", (300, 200), (30, 30, 200, 128)).save(images / "blue.png")
+    chapter = book / "chapters" / "02-second.md"
+    chapter.write_text(chapter.read_text() + "\n![A red block](../images/red.jpg)\n\n"
+                       "![A half-clear blue block](../images/blue.png)\n")
+
+
+@pytest.mark.parametrize("profile", ["kdp", "ingramspark", "lulu", "offset"])
+def test_a_black_ink_printers_file_passes_a_pdf_x4_preflight(tmp_path: Path, profile: str) -> None:
+    require_command("pdfimages")
+    book = _book(tmp_path, f'print_job = true\nprofile = "{profile}"\npaper = "cream"')
+    _with_colour_pictures(book)
+    [pdf] = build(book, tmp_path / "dist", ["pdf"]).files
+    assert pdfx.problems(pdf) == []
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+                            check=True).stdout
+    colours = [line.split()[5] for line in listed.splitlines()[2:]]
+    assert colours and set(colours) == {"gray"}, listed  # the JPEG, the PNG and its soft mask
+
+
+def test_the_preflight_finds_colour_pictures_in_a_black_ink_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder import black_ink
+
+    require_command("pdfimages")
+    monkeypatch.setattr(black_ink, "grey_image", lambda data: data)  # as before the pictures were made grey
+    book = _book(tmp_path, 'print_job = true\nprofile = "kdp"')
+    _with_colour_pictures(book)
+    [pdf] = build(book, tmp_path / "dist", ["pdf"]).files
+    assert any("/DeviceRGB" in problem and "image" in problem for problem in pdfx.problems(pdf))
+    reading = build(_book(tmp_path / "reading", ""), tmp_path / "reading-dist", ["pdf"]).files[0]
+    assert "0 GTS_PDFX output intents (PDF/X wants exactly one)" in pdfx.problems(reading)
 
 
 def test_a_colour_interior_keeps_its_colours(tmp_path: Path) -> None:
