@@ -6,7 +6,9 @@ the one name both editions use, `images/<name>`; the EPUB stores the file
 under that name and the PDF's URL fetcher serves it from memory. Problems
 (missing file, not an image, too large, outside the book, remote, no alt text)
 are reported with the line where the image is written; a missing file with the
-book's image file whose name is closest, if one is close. An SVG whose text names
+book's image file whose name is closest, if one is close. The paths each image
+was looked for at are returned: what a chapter's draft depends on besides its
+text (builder.speed.drafts). An SVG whose text names
 a face the build does not have by a generic family or a common system face (serif,
 Times, sans-serif, Arial, monospace, Courier) names the house face of that kind
 first (svg_faces): the face a reader's system substitutes has other widths, and
@@ -43,8 +45,10 @@ IMAGE_GLOBS = tuple("**/*." + "".join(f"[{c}{c.upper()}]" for c in suffix)
 
 
 def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Path,
-                   problems: Problems, found: dict[Path, BookImage]) -> None:
-    """Check every image of the chapter and point its src at the shared name."""
+                   problems: Problems, found: dict[Path, BookImage]) -> list[Path]:
+    """Check every image of the chapter and point its src at the shared name. Returns each
+    path an image was looked for at, there or not: the files the chapter's markup depends on."""
+    looked_for: list[Path] = []
     for image in root.iter("img"):
         src = (image.get("src") or "").strip()
         where = locate(chapter, text, f"({src}", f'"{src}"', src) if src else locate(chapter, text, "<img")
@@ -58,7 +62,10 @@ def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Pa
             problems.error(f"{src!r} is not in the book folder; the builder fetches nothing from the "
                            "network: download the image into the book and link to it there", where)
             continue
-        path = _resolve(chapter, book_root, unquote(urlsplit(src).path))
+        candidates = [base / unquote(urlsplit(src).path) for base in (chapter.parent, book_root)]
+        looked_for += candidates
+        # The first that is there, read (or refused) through the book folder's door.
+        path = next((candidate for candidate in candidates if os.path.lexists(candidate)), None)
         if path is None:
             hint = close_file(src, BookFolder.at(book_root), [chapter.parent, book_root], IMAGE_GLOBS)
             problems.error(f"image {src!r} not found next to the chapter or in the book folder{hint}", where)
@@ -75,6 +82,7 @@ def collect_images(chapter: Path, text: str, root: etree._Element, book_root: Pa
             found[path] = loaded
         image.set("src", found[path].href)
         _warn_low_print_resolution(image, found[path], src, where, problems)
+    return looked_for
 
 
 COVER_NAMES = ("cover.png", "cover.jpg", "cover.jpeg")
@@ -118,14 +126,6 @@ def _warn_low_print_resolution(image: etree._Element, found: BookImage, src: str
         problems.warning(f"image {src!r} prints at {dpi:.0f} dpi at width {width} (under "
                          f"{PRINT_MIN_DPI}: it will look soft); use a larger image or a smaller width",
                          where)
-
-
-def _resolve(chapter: Path, book_root: Path, src: str) -> Path | None:
-    for base in (chapter.parent, book_root):
-        candidate = base / src
-        if os.path.lexists(candidate):
-            return candidate  # read (or refused) through the book folder's door
-    return None
 
 
 def _load(path: Path, src: str, where: Location, problems: Problems, book_root: Path) -> BookImage | None:

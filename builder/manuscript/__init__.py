@@ -6,19 +6,23 @@ the index gathered from their markers (``index``).
 Markdown is converted by Python-Markdown (``convert``), then parsed by lxml's
 HTML parser and serialised as XML (``chapter``, ``tree``, ``links``,
 ``parts``); the book's data files are read by ``data`` and every text file
-through ``files``. This stage, the URL fetcher and builder.speed.cache are the
-only readers of the book folder.
+through ``files``. This stage, the URL fetcher, builder.speed.cache and
+builder.speed.drafts are the only readers of the book folder. Given a DraftCache (builder.speed.drafts: the
+live preview keeps one), a chapter whose draft's inputs are unchanged is not
+converted and checked again; the book-wide steps are done as without it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import read_cover
 from builder.manuscript.chapter import (
     ChapterSource,
+    DraftInputs,
     chapter_slugs,
     chapter_source,
     check_unique_titles,
@@ -32,6 +36,7 @@ from builder.manuscript.index import build_index
 from builder.manuscript.links import resolve_links
 from builder.model import Book, BookImage, BookMeta
 from builder.speed.cache import CACHE_DIR, MarkdownCache
+from builder.speed.drafts import DraftCache
 
 __all__ = ["new_markdown", "read_book"]
 AUTHOR_TABLE_FILE = Path("book") / "author.toml"
@@ -75,8 +80,9 @@ def _letters(number: int) -> str:
     return letters
 
 
-def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
-    """Read every chapter named by *meta*, plus the optional table and errata.
+def read_book(meta: BookMeta, problems: Problems | None = None, kept: DraftCache | None = None) -> Book:
+    """Read every chapter named by *meta*, plus the optional table and errata; the chapters
+    whose drafts *kept* holds are not drafted again.
 
     Every problem in every chapter is collected first; if any is an error,
     one ManuscriptError lists them all."""
@@ -85,16 +91,24 @@ def read_book(meta: BookMeta, problems: Problems | None = None) -> Book:
     images: dict[Path, BookImage] = {}
     sources = [chapter_source(number, path, meta.root)
                for number, path in enumerate(meta.chapter_files, start=1)]
-    with contextlib.suppress(RecursionError):  # each chapter then says it for itself
-        conversions.convert_ahead([source.text for source in sources if source.text is not None])
-    drafts = []
     slugs = chapter_slugs(meta.chapter_files)
     roles = _roles(meta, sources, problems)
-    for source, (role, number, letter) in zip(sources, roles, strict=True):
+    inputs = [DraftInputs(number, source.path, source.text, slugs[source.path], meta.structure, meta.root,
+                          conversions.salt) if source.text is not None else None
+              for source, (_, number, _) in zip(sources, roles, strict=True)]
+    reused = kept.begin(filter(None, inputs)) if kept is not None else set()
+    for found in reused:
+        conversions.keep(found.text)  # still the text of a chapter: its conversion stays cached
+    with contextlib.suppress(RecursionError):  # each chapter then says it for itself
+        conversions.convert_ahead([each.text for each in inputs if each is not None and each not in reused])
+    drafts = []
+    for source, (role, _, letter), each in zip(sources, roles, inputs, strict=True):
         problems.items.extend(source.problems.items)  # in chapter order, as they were found
-        if source.text is not None and (draft := draft_chapter(
-                conversions, number, source.path, source.text, meta, slugs[source.path], problems,
-                images)):
+        if each is None:
+            continue
+        make = functools.partial(draft_chapter, conversions, each, images=images)
+        draft = make(problems) if kept is None else kept.draft(each, problems, images, make)
+        if draft is not None:
             draft.role, draft.letter = role, letter
             drafts.append(draft)
     conversions.prune()

@@ -3,14 +3,16 @@
 In: a chapter file. Out: a ChapterSource (its text, cleaned of characters that
 break readers, its YAML front matter read for its role and blanked out), then a
 ChapterDraft (converted by Python-Markdown, parsed by lxml, checked, edited, ids
-made unique), then, once links are resolved book-wide, a frozen Chapter of
-well-formed XHTML parts.
+made unique) from DraftInputs, everything drafting reads but the image files
+(the draft names those), then, once links are resolved book-wide, a frozen
+Chapter of well-formed XHTML parts.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from copy import deepcopy
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -41,9 +43,9 @@ from builder.manuscript.tree import (
 from builder.model import (
     ROLES,
     BookImage,
-    BookMeta,
     Chapter,
     Section,
+    Structure,
 )
 from builder.speed.cache import MarkdownCache
 
@@ -63,6 +65,14 @@ class ChapterDraft:
     notes: tuple[NoteDraft, ...]
     role: str = "chapter"
     letter: str = ""  # an appendix's: "A", "B" …; its captions are numbered "Figure A.1"
+    images: tuple[BookImage, ...] = ()  # the images it shows, in the order it first shows them
+    files: tuple[Path, ...] = ()  # where its images were looked for (there or not)
+
+    def copy(self) -> ChapterDraft:
+        """A copy with trees of its own, for the book-wide stages to edit (links, citations, index)."""
+        return replace(self, heading=deepcopy(self.heading), root=deepcopy(self.root),
+                       local_ids=dict(self.local_ids),
+                       notes=tuple(replace(note, item=deepcopy(note.item)) for note in self.notes))
 
     def finish(self, problems: Problems) -> Chapter:
         mark_link_urls(self.root)
@@ -182,8 +192,23 @@ def chapter_slugs(paths: tuple[Path, ...]) -> dict[Path, str]:
     return slugs
 
 
-def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str, meta: BookMeta,
-                  slug: str, problems: Problems, images: dict[Path, BookImage]) -> ChapterDraft | None:
+@dataclass(frozen=True)
+class DraftInputs:
+    """Everything drafting a chapter reads, but the image files it names (the draft lists those)."""
+
+    number: int
+    path: Path
+    text: str  # read and cleaned, its includes put in
+    slug: str
+    structure: Structure  # the book.toml settings drafting reads
+    book_root: Path
+    converter: str  # the builder's and Python-Markdown's versions and settings (MarkdownCache.salt)
+
+
+def draft_chapter(conversions: MarkdownCache, inputs: DraftInputs, problems: Problems,
+                  images: dict[Path, BookImage]) -> ChapterDraft | None:
+    """The chapter converted and checked; its images are added to *images* (the book's, by file)."""
+    number, path, text, slug = inputs.number, inputs.path, inputs.text, inputs.slug
     try:
         html, raw_blocks = conversions.convert(text)
         html = without_set_asides(path, text, html, problems)
@@ -202,13 +227,15 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)
     typeset_math(path, text, root, problems)
-    heading = chapter_heading(path, text, root, meta.structure, problems)
+    heading = chapter_heading(path, text, root, inputs.structure, problems)
     if heading is None:  # said; a stand-in title lets the chapter's other problems be told too
         heading = etree.Element("h1")
         heading.text = path.stem
     checks.check_duplicate_ids(path, text, root, problems)
     checks.check_footnotes(path, text, root, problems)
-    collect_images(path, text, root, meta.root, problems, images)
+    files = collect_images(path, text, root, inputs.book_root, problems, images)
+    by_href = {image.href: image for image in images.values()}
+    shown = {src: by_href[src] for image in root.iter("img") if (src := image.get("src", "")) in by_href}
     drop_empty_spans(root)
     make_figures(root, {image.href: (image.media_type, image.width, image.height)
                         for image in images.values()})
@@ -223,7 +250,8 @@ def draft_chapter(conversions: MarkdownCache, number: int, path: Path, text: str
             problems.warning(f"footnote {label!r} is defined but never referenced; it is left out",
                              checks.locate(path, text, f"[^{label}]:"))
     return ChapterDraft(number, path, text, slug, heading, root, local_ids,
-                  tuple(note for note in notes if note.backlink))
+                        tuple(note for note in notes if note.backlink),
+                        images=tuple(shown.values()), files=tuple(dict.fromkeys(files)))
 
 
 def check_unique_titles(chapters: tuple[Chapter, ...], problems: Problems) -> None:

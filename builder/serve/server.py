@@ -42,6 +42,7 @@ from builder.serve.page import SHELL, print_view
 from builder.serve.printview import PrintPages, print_pages
 from builder.serve.snapshot import Attempt, Snapshot, diagnostic_record, read_snapshot, shown_path
 from builder.serve.watch import watch_book
+from builder.speed.drafts import DraftCache
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -81,6 +82,7 @@ class Preview:
         self.closing = False
         self.printed: dict[str, _Printed] = {}
         self.print_wanted: list[str] = []
+        self.drafts = DraftCache()  # the chapters as last drafted: an edit drafts its chapter only
 
     # --- the reader edition ------------------------------------------------------
 
@@ -88,7 +90,7 @@ class Preview:
         with self.changes:
             self.building = True
             self._bump()
-        attempt = read_snapshot(self.root)
+        attempt = read_snapshot(self.root, self.drafts)
         with self.changes:
             self.building = False
             self.attempt = attempt

@@ -1,10 +1,12 @@
 """The preview's reader edition: a book folder -> a Snapshot in memory, or its problems.
 
-In: a book folder. Out: an Attempt: the Snapshot (every EPUB document as the
-EPUB holds it, the styles and images they link, the chapters' source files)
+In: a book folder, and the drafted chapters kept from the last read
+(builder.speed.drafts). Out: an Attempt: the Snapshot (every EPUB document as
+the EPUB holds it, the styles and images they link, the chapters' source files)
 when the book builds, and the problems found either way, with file, line and
 column. The stages are the build's own: builder.config, builder.manuscript
-(whose Markdown cache converts again only the chapters whose text changed),
+(which converts and checks again only the chapters whose drafts' inputs changed;
+links across chapters, numbers, citations and the index are made again),
 the style checks, the one template through builder.render, and the EPUB's
 finishing of each document (strict parse, links across files). Nothing is
 written but the Markdown cache; no print layout is made here (builder.serve.printview).
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from builder.errors import BuilderError, Problems
 from builder.model import Book, Diagnostic
+from builder.speed.drafts import DraftCache
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,9 @@ class Attempt:
         return self.snapshot is None
 
 
-def read_snapshot(book_dir: Path) -> Attempt:
-    """Read and render the book as `build` does for the EPUB, without a page map.
+def read_snapshot(book_dir: Path, kept: DraftCache | None = None) -> Attempt:
+    """Read and render the book as `build` does for the EPUB, without a page map; the
+    chapters whose drafts *kept* holds are not drafted again (it keeps the new ones).
 
     A problem that fails the build (in book.toml, a chapter, a style sheet, or the
     rendered XHTML) fails the attempt: the preview keeps showing the last good one."""
@@ -78,7 +82,7 @@ def read_snapshot(book_dir: Path) -> Attempt:
     problems = Problems()
     try:
         meta = load_config(book_dir)
-        book = read_book(meta, problems)
+        book = read_book(meta, problems, kept)
         # The build reads each sheet through WeasyPrint at layout time; the print view does that here.
         check_styles(book, problems, with_weasyprint=False)
         if problems.has_errors:

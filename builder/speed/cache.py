@@ -144,6 +144,10 @@ class MarkdownCache:
         found = self.ready.pop(key, None) or self._load(key)
         return found if found is not None else self._converted(key, text)
 
+    def keep(self, text: str) -> None:
+        """Keep the conversion of *text* (not asked for this time) past ``prune``."""
+        self.used.add(self.key(text))
+
     def _converted(self, key: str, text: str) -> Conversion:
         converter = self.converter = self.converter or self.new_converter()
         html, raw = _convert(converter, text)
