@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import tinycss2
 
@@ -28,21 +29,22 @@ def check_styles(book: Book, problems: Problems, with_weasyprint: bool = True) -
     print_sheets = edition_sheets("print", [name for name, _ in book.styles])
     for name, css in book.styles:
         path = style_path(book.meta.root, name)
-        _check_syntax(path, css, problems)
-        _check_font_faces(path, css, book.meta.root, problems)
+        rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+        _check_syntax(path, rules, problems)
+        _check_font_faces(path, rules, book.meta.root, problems)
         if with_weasyprint and name in print_sheets:
             _check_with_weasyprint(path, css, book.meta.root, problems)
 
 
-def _check_syntax(path: Path, css: str, problems: Problems) -> None:
-    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+def _check_syntax(path: Path, rules: list[Any], problems: Problems) -> None:
+    for rule in rules:
         if rule.type == "error":
             problems.error(f"CSS syntax error: {rule.message}", Location(path, rule.source_line,
                                                                           rule.source_column))
 
 
-def _check_font_faces(path: Path, css: str, book_root: Path, problems: Problems) -> None:
-    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+def _check_font_faces(path: Path, rules: list[Any], book_root: Path, problems: Problems) -> None:
+    for rule in rules:
         if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or rule.content is None:
             continue
         for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
