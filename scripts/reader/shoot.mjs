@@ -135,10 +135,13 @@ try {
   }
   await shoot("epub-author-table.png", table);
 
-  // 4. Sections asked for by name: READER_SHOW="ch-01-code.xhtml=epub-code.png,...".
+  // 4. Sections asked for by name: READER_SHOW="ch-01-code.xhtml=epub-code.png,...";
+  // "ch-02.xhtml#fig-map=x.png" shows the page of that element.
   for (const pair of (process.env.READER_SHOW || "").split(",").filter(Boolean)) {
-    const [href, name] = pair.split("=");
-    const shown = await call(`showing ${href}`, (h) => window.reader.show(h), href);
+    const [target, name] = pair.split("=");
+    const [href, id] = target.split("#");
+    let shown = await call(`showing ${href}`, (h) => window.reader.show(h), href);
+    if (id) shown = await call(`going to #${id}`, (s) => window.reader.findPage(s), `[id="${id}"]`);
     await shoot(name, shown);
   }
 
