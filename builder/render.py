@@ -219,11 +219,12 @@ class _Renderer:
         ).lstrip()
 
 
-def render_print(book: Book) -> str:
-    """The print edition: one HTML document of the whole book, its code's long lines wrapped
-    to the columns the code size fits (builder.codewrap)."""
+def render_print(book: Book, pages: Sequence[Page] | None = None) -> str:
+    """The print edition: one HTML document of the whole book (or of its *pages* only: the
+    preview's), its code's long lines wrapped to the columns the code size fits (builder.codewrap)."""
     renderer = _Renderer(book)
-    html = renderer.render("print", with_index(book, pages_for(book, "print")), book.meta.title)
+    pages = pages if pages is not None else with_index(book, pages_for(book, "print"))
+    html = renderer.render("print", pages, book.meta.title)
     return wrap_print_code(html, renderer.code)
 
 

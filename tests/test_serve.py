@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import importlib.util
+import io
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from tests.helpers import copy_book, require, require_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_BOOK = ROOT / "tests" / "fixtures" / "small-book"
+TECH_BOOK = ROOT / "tests" / "fixtures" / "tech-book"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "images" / "serve-preview.png"
 WAIT_MS = 10_000  # an edit shows in about a second; the machine may be busy
@@ -162,6 +164,42 @@ def test_a_link_to_another_chapter_is_no_problem_in_the_print_view(tmp_path: Pat
             assert time.monotonic() < deadline, f"no print pages: {status}"
             time.sleep(0.1)
         assert status["problems"] == []
+
+
+def test_the_print_view_lays_the_chapter_out_as_with_the_whole_front_and_back_matter(tmp_path: Path) -> None:
+    # Only the half-title is laid out with the chapter (it sets the versos' running head); the
+    # pages shown are those the chapter had laid out after the title, copyright and contents
+    # pages, without the blank verso and the back matter (here its bibliography) that followed.
+    require_command("pdftoppm")
+    from PIL import Image, ImageChops
+
+    from builder.layout import layout
+    from builder.render import render_print
+    from builder.serve.printview import RESOLUTION, chapter_alone, page_images, print_pages
+    from builder.serve.snapshot import read_snapshot
+
+    snapshot = read_snapshot(copy_book(TECH_BOOK, tmp_path / "book")).snapshot
+    assert snapshot is not None
+    slug = "ch-02-figures"  # figures, a table, citations: the bibliography is in the back matter
+    shown = print_pages(snapshot.book, slug)
+    alone = chapter_alone(snapshot.book, slug)
+    resources = {f"styles/{name}": css.encode("utf-8") for name, css in alone.styles}
+    resources.update({image.href: image.data for image in alone.images})
+    document, _ = layout(alone, render_print(alone), resources)
+    first = next(number for number, page in enumerate(document.pages) if slug in page.anchors)
+    assert first > 2 and "bibliography" in document.pages[-2].anchors  # the front and back matter
+    whole, _ = page_images(document.copy(document.pages[first:]).write_pdf(), len(document.pages) - first,
+                           RESOLUTION)
+
+    def picture(png: bytes) -> Image.Image:
+        return Image.open(io.BytesIO(png)).convert("RGB")
+
+    assert len(shown.images) >= 2
+    for number, (alone_png, whole_png) in enumerate(zip(shown.images, whole, strict=False), start=1):
+        assert ImageChops.difference(picture(alone_png), picture(whole_png)).getbbox() is None, number
+    after = document.pages[first + len(shown.images):]
+    assert picture(whole[len(shown.images)]).convert("L").getextrema() == (255, 255)  # the blank verso
+    assert any(anchor in after[1].anchors for anchor in ("bibliography", "colophon"))
 
 
 def test_it_serves_the_book_only_on_this_machine_and_stops_cleanly(tmp_path: Path) -> None:

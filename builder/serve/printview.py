@@ -5,14 +5,19 @@ chapter's pages as a PDF and as PNG images (pdftoppm, from poppler-utils; withou
 it, the PDF alone), with the layout's messages as Diagnostics. The chapter is laid
 out alone, through the build's own stages (builder.render's print edition of a
 book holding only that chapter, builder.layout), so a one-sentence edit costs
-the layout of its chapter, not of the book. Its folios therefore count from 1
-and its links to other chapters have nowhere to go (WeasyPrint's warnings about
-those anchors are left out: the whole book has them); the page breaks, running
-heads, notes and figures within it are those of the book's PDF.
+the layout of its chapter, not of the book. Of the rest of the book only the
+half-title is laid out with it (it sets the book's title the versos' running
+heads show); the title, copyright and contents pages and the back matter are
+not. A body chapter's folios count from 1, as in the book; a front- or back-
+matter chapter's count on from the half-title. Its links to other chapters have
+nowhere to go (WeasyPrint's warnings about those anchors are left out: the whole
+book has them); the page breaks, running heads, notes and figures within it are
+those of the book's PDF.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import resource
@@ -24,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from builder.errors import BuilderError
+from builder.layout_messages import weasyprint_messages
 from builder.model import Book, Diagnostic
 
 RESOLUTION = 72  # pixels per inch of the page images: a 6 x 9 in page is 432 x 648
@@ -53,20 +59,21 @@ def print_pages(book: Book, slug: str, resolution: int = RESOLUTION) -> PrintPag
     as the build raises it (a BuilderError naming file and line)."""
     from builder.errors import ManuscriptError
     from builder.layout import layout
-    from builder.render import render_print
+    from builder.render import pages_for, render_print
 
     start, cpu_start = time.perf_counter(), _cpu_time()
     alone = chapter_alone(book, slug)
     resources = {f"styles/{name}": css.encode("utf-8") for name, css in alone.styles}
     resources.update({image.href: image.data for image in alone.images})
-    document, messages = layout(alone, render_print(alone), resources)
+    pages = [page for page in pages_for(alone, "print") if page.kind == "halftitle" or page.slug == slug]
+    document, messages = layout(alone, render_print(alone, pages), resources)
     if any(message.level == "error" for message in messages):
         raise ManuscriptError.from_diagnostics(messages)
-    # The front matter is laid out too (it is a few short pages); only the chapter's are shown.
     first = next((number for number, page in enumerate(document.pages) if slug in page.anchors), 0)
-    pages = document.pages[first:]
-    pdf = document.copy(pages).write_pdf()
-    images, note = page_images(pdf, len(pages), resolution)
+    shown = document.pages[first:]
+    with weasyprint_messages():  # "No anchor" for each link out of the chapter: the book has them all
+        pdf = document.copy(shown).write_pdf()
+    images, note = page_images(pdf, len(shown), resolution)
     problems = tuple(message for message in messages if not _in_another_chapter(message, book, slug))
     return PrintPages(slug, pdf, images, problems, time.perf_counter() - start,
                       _cpu_time() - cpu_start, note)
@@ -86,8 +93,8 @@ def _cpu_time() -> float:
 
 
 def page_images(pdf: bytes, count: int, resolution: int) -> tuple[tuple[bytes, ...], str]:
-    """The *count* pages of *pdf* as PNGs, by pdftoppm (a process per core, each
-    drawing a run of pages); none, and why, where it is missing."""
+    """The *count* pages of *pdf* as PNGs, drawn by pdftoppm (a process per core, each
+    drawing a run of pages) and written as PNGs by Pillow; none, and why, where it is missing."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         return (), "pdftoppm (poppler-utils) is not installed: the pages are shown as a PDF only"
@@ -96,7 +103,8 @@ def page_images(pdf: bytes, count: int, resolution: int) -> tuple[tuple[bytes, .
     with tempfile.TemporaryDirectory(prefix="book-builder-serve-") as scratch:
         folder = Path(scratch)
         (folder / "chapter.pdf").write_bytes(pdf)
-        drawing = [subprocess.Popen([pdftoppm, "-png", "-r", str(resolution), "-f", str(first),
+        # As PPM: poppler's own PNG writer takes about four times as long as the drawing.
+        drawing = [subprocess.Popen([pdftoppm, "-r", str(resolution), "-f", str(first),
                                      "-l", str(last), "chapter.pdf", "page"],
                                     cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                    for first, last in runs if first <= last]
@@ -104,6 +112,15 @@ def page_images(pdf: bytes, count: int, resolution: int) -> tuple[tuple[bytes, .
                     if (error := process.communicate(timeout=120)[1]) and process.returncode != 0]
         if failures:
             raise BuilderError(f"pdftoppm could not draw the pages: {failures[0].decode(errors='replace')}")
-        # pdftoppm numbers page-1.png or page-01.png, by the page count's digits.
-        files = sorted(folder.glob("page-*.png"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
-        return tuple(path.read_bytes() for path in files), ""
+        # pdftoppm numbers page-1.ppm or page-01.ppm, by the page count's digits.
+        files = sorted(folder.glob("page-*.ppm"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+        return tuple(_png(path) for path in files), ""
+
+
+def _png(ppm: Path) -> bytes:
+    from PIL import Image
+
+    with Image.open(ppm) as picture:
+        png = io.BytesIO()
+        picture.save(png, "PNG", compress_level=1)  # served on this machine: speed over size
+        return png.getvalue()
