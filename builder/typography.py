@@ -24,6 +24,12 @@ whole); a heading gets ``<br class="balanced"/>`` after the spaces where the mos
 even lines break. Then it lays the book out again, at most MAX_ROUNDS more times,
 and says how many it left. Only the print HTML changes: the EPUB is untouched.
 
+The same rounds settle the print index (builder.index_ranges): a layout says which
+page each index marker is on, and an index whose locators do not yet list those pages
+once each, consecutive ones as a range, is rewritten, one more reason for a round; a
+book whose typography asks for one anyway lays its index out in it, a book without
+index markers has nothing to rewrite.
+
 A line goes back to its source through the block it belongs to: the block's
 ordinal among the elements of its tag in its section (the element with an id)
 is counted in the layout's tree and again in the HTML text, as builder.pagemap
@@ -38,6 +44,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from itertools import pairwise
 from typing import Any, Literal
+
+from builder.index_ranges import marker_pages, read_entries, with_ranges
 
 DEFAULT_REGIONS = {"en": "en-US"}  # a bare language -> the region whose patterns it means
 
@@ -388,34 +396,41 @@ class Outcome:
     html: str  # the print HTML the document was laid out from
     layouts: int
     left: tuple[Finding, ...]  # what the last layout still shows
-    off: bool = False  # the lines could not be read: nothing was looked at
+    off: bool = False  # the lines could not be read: no typography was looked at
+    index_left: bool = False  # the index's page ranges are those of the layout before the last
 
     def summary(self) -> str | None:
         """What was left, for a warning; None when everything was settled (or the pass is off)."""
-        if not self.left:
-            return None
-        kinds: dict[str, int] = {}
-        for finding in self.left:
-            kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
-        counts = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-        return (f"typography: {len(self.left)} left unresolved after {self.layouts} layouts ({counts}); "
-                f"first: {self.left[0]}")
+        said = []
+        if self.left:
+            kinds: dict[str, int] = {}
+            for finding in self.left:
+                kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+            counts = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+            said.append(f"typography: {len(self.left)} left unresolved after {self.layouts} layouts "
+                        f"({counts}); first: {self.left[0]}")
+        if self.index_left:
+            said.append(f"index: after {self.layouts} layouts its page ranges are those of the layout "
+                        "before the last (a page may be listed twice, or a range left unmerged)")
+        return "; ".join(said) or None
 
 
 def settle(html: str, lay_out: Callable[[str], Any], rounds: int = MAX_ROUNDS) -> Outcome:
-    """Lay *html* out, then again with each finding's break forbidden, until none is
-    found or *rounds* more layouts have been made."""
+    """Lay *html* out, then again with each finding's break forbidden and the index's
+    locators as pages and ranges (builder.index_ranges), until neither changes the HTML or
+    *rounds* more layouts have been made. A book without index markers has nothing of its
+    index to settle; with the lines unreadable (the typography pass off), only the index is."""
+    entries = read_entries(html)
     document = lay_out(html)
     for layouts in range(1, rounds + 2):
         lines = read_lines(document)
-        if lines is None:
-            return Outcome(document, html, layouts, (), off=True)
-        found = findings(lines)
-        if not found or layouts > rounds:
-            return Outcome(document, html, layouts, tuple(found))
-        changed, _ = apply(html, [*found, *precautions(lines)])
+        found = findings(lines) if lines is not None else []
+        ranged = with_ranges(html, entries, marker_pages(document)) if entries else html
+        if (not found and ranged == html) or layouts > rounds:
+            return Outcome(document, html, layouts, tuple(found), lines is None, ranged != html)
+        changed = apply(ranged, [*found, *precautions(lines)])[0] if found and lines else ranged
         if changed == html:  # nothing it found could be placed in the HTML
-            return Outcome(document, html, layouts, tuple(found))
+            return Outcome(document, html, layouts, tuple(found), lines is None)
         html = changed
         document = lay_out(html)
     raise AssertionError("unreachable")  # the loop returns on its last round

@@ -65,7 +65,7 @@ def test_each_locator_links_to_its_marker_in_the_epub(tech_book: tuple[Path, Bui
     documents = dict(spine_documents(_files(tech_book[1])[0]))
     index = documents["index.xhtml"]
     locators = _typed(index, "index-locator")
-    assert len(locators) == 15
+    assert len(locators) == 20, "one for each marker, two of them on one printed page"
     for locator in locators:
         name, _, fragment = locator.get("href").partition("#")
         marker = documents[name].find(f".//*[@id='{fragment}']", XHTML_NS)
@@ -104,12 +104,31 @@ def test_print_shows_each_markers_page(tech_book: tuple[Path, BuildResult]) -> N
         "quotation": _folio(pages, "A quotation, with emphasis"),
         "plugin": _folio(pages, "A widget plugin is a class"),
         "émoji": _folio(pages, "An animated icon"),
-        "widget": _folio(pages, "Widgets start with"),
+        "Python": _folio(pages, "Install it with Python."),
     }
     for term, folio in expected.items():
         assert re.search(rf"(^| ){term}, {folio}( |$)", text), (term, folio, text)
     assert "configuration See settings" in text and "TOML See also settings" in text
     assert len(set(expected.values())) >= 3, "the markers are on different pages"
+
+
+def test_print_lists_a_page_once_and_consecutive_pages_as_a_range(
+        tech_book: tuple[Path, BuildResult]) -> None:
+    """"widget" is marked in the preface (a roman folio), twice on the first page of chapter 1,
+    on each of the two pages after it and in chapter 3: print lists the roman page first, each
+    page once, the three in a row as a range (builder.index_ranges, after the layout)."""
+    pages = pdf_pages(_files(tech_book[1])[1])
+    first = _folio(pages, "Widgets start with")
+    assert _folio(pages, "Install it with Python.") == first, "two markers on one page"
+    assert _folio(pages, "A widget plugin is a class") == first + 1
+    assert _folio(pages, "A widget diagram drawn") == first + 2
+    legacy = _folio(pages, "A small device.")
+    assert legacy > first + 3
+    preface = next(page for page in pages if page.body.startswith("Preface"))
+    assert re.fullmatch(r"[ivx]+", preface.foot), preface.foot
+    index_page = next(p for p in pages if p.body.startswith("Index"))
+    text = " ".join(" ".join(p.body for p in pages[index_page.number - 1:]).split())
+    assert re.search(rf"(^| )widget, {preface.foot}, {first}\u2013{first + 2}, {legacy}( |$)", text), text
 
 
 def test_sorting_follows_the_books_language() -> None:

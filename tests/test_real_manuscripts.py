@@ -98,7 +98,7 @@ def test_chapter_level_titles_and_sections(tech_book: tuple[Path, BuildResult]) 
     assert sections == ["Installing", "Configuring", "Extending", "A photo"]
     outline = PdfReader(pdf).outline
     nested = [item.title for group in outline if isinstance(group, list) for item in group]
-    assert nested == ["Installing", "Configuring", "Extending", "A photo"]
+    assert nested == ["How to Read It", "Installing", "Configuring", "Extending", "A photo"]
     said = [str(w) for w in tech_book[1].warnings]
     assert any("01-code.md:1:3: warning: the heading 'Practical Widgets' is above the chapter level"
                in w for w in said)

@@ -96,6 +96,19 @@ def test_references_print_the_page_they_point_at(tech_book: tuple[Path, BuildRes
     assert len({figure, table, legacy}) >= 2, "the pages differ: each number is its own target's"
 
 
+def test_a_reference_into_the_front_matter_prints_its_roman_folio(
+        tech_book: tuple[Path, BuildResult]) -> None:
+    """The preface's pages have lower-roman folios: a reference to it, or to a section in it,
+    prints the page as its folio shows it ("page ix"), not its count in arabic ("page 9")."""
+    pages = pdf_pages(_files(tech_book[1])[1])
+    preface = _page_of(pages, "Read the chapters in order")
+    assert re.fullmatch(r"[ivx]+", preface.foot), preface.foot
+    text = " ".join(" ".join(page.body for page in pages).split())
+    assert f"Start with the preface, page {preface.foot}; How to Read It, page {preface.foot} says" in text
+    contents = next(page for page in pages if page.body.startswith("Contents"))
+    assert re.search(rf"Preface[ .]*{preface.foot} ", contents.body), "the contents agree"
+
+
 def test_numbers_count_per_chapter_and_kind() -> None:
     root = lxml_html.fragment_fromstring(
         '<p><img src="a.png" alt="a" id="fig-a"></p><p><img src="b.png" alt="b" title="Bee"></p>'

@@ -1,24 +1,32 @@
-"""Citations: `[@key]`, `[@key, p. 12]`, `[see @a; @b]` -> text in a CSL style, and the bibliography.
+"""Citations: `[@key]`, `[@key, p. 12]`, `[see @a; @b]` and `@key [p. 12]` -> text in a CSL style.
 
 In: the Markdown (``CitationExtension``: each bracketed citation, never in code, left as
-a `<span class="citation-source" data-cite="…">` holding its text), then every chapter's
-draft and book.toml's `bibliography` (BibTeX or CSL-JSON) and `csl` (a CSL style; the
-bundled Chicago author-date by default), read through the book folder.
+a `<span class="citation-source" data-cite="…">` holding its text; ``NarrativeExtension``:
+each `@key` of the running text, never in code, a link's address, an address or raw HTML,
+with its bracketed locator, so marked too, `data-narrative`), then every chapter's draft
+and book.toml's `bibliography` (BibTeX or CSL-JSON) and `csl` (a CSL style; the bundled
+Chicago author-date by default), read through the book folder.
 Out: each citation formatted by citeproc-py in the style, in reading order across the book,
 every cited work in it a link to its bibliography entry (`#ref-<key>`, role doc-biblioref);
-with a note style (a CSL of class "note") a citation in the text becomes a footnote of its
-own. Returned: the Bibliography, its entries formatted and ordered by the style. A key the
-bibliography lacks is an error at the citation's file and line; a book without a
-`bibliography` keeps its bracketed text as written.
+a locator with its label as the style prints it ("chap. 2"). A narrative citation (Pandoc's
+in-text form) is the work's names as the style prints them in a citation, then the citation
+without them: "Knuth (1984, 12)". With a note style (a CSL of class "note") a citation in
+the text becomes a footnote of its own; a narrative one leaves the names in the text before
+the note's call. Returned: the Bibliography, its entries formatted and ordered by the style.
+A key the bibliography lacks is an error at the citation's file and line; a book without a
+`bibliography` keeps its citations as written, and so does a narrative one in a link's text.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +54,14 @@ SOURCE_CLASS = "citation-source"
 CITATION = r"\[([^\[\]]*?(?<![\w@.])-?@\w[^\[\]]*)\](?![(\[:])"
 # Below backticks (180: code stays code) and above links (160, 170) and emphasis.
 CITATION_PRIORITY = 175
+# `@key` in running text, with `[locator]` after it (one space at most): not after a letter,
+# digit, @, dot, slash or backslash (an address, a@b.org; a path), a bracket that holds an @
+# (a bracketed citation of its own) or that opens a link.
+NARRATIVE = (r"(?<![\w@./\\])@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)"
+             r"(?:[ ]?\[(?P<locator>[^\[\]@^]*)\](?![(\[:]))?")
+# Below links (160, 170), autolinks (120, 110) and raw HTML (90): their addresses and
+# attributes are set aside first; above emphasis (60), so a citation can be emphasised.
+NARRATIVE_PRIORITY = 85
 _ITEM = re.compile(r"^\s*(?P<prefix>.*?)\s*(?<![\w.])-?@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)(?P<rest>.*)$",
                    re.S)
 # Locator labels as authors write them, to CSL's names.
@@ -56,6 +72,10 @@ _LABELS = {
     "figs": "figure", "figure": "figure", "n": "note", "nn": "note", "note": "note", "para": "paragraph",
     "paragraph": "paragraph", "l": "line", "ll": "line", "line": "line", "col": "column",
     "bk": "book", "book": "book", "pt": "part", "part": "part", "no": "issue", "v": "verse",
+    "chaps": "chapter", "secs": "section", "sections": "section", "volumes": "volume", "figures": "figure",
+    "notes": "note", "paras": "paragraph", "paragraphs": "paragraph", "lines": "line", "cols": "column",
+    "column": "column", "columns": "column", "bks": "book", "books": "book", "pts": "part", "parts": "part",
+    "nos": "issue", "issue": "issue", "vv": "verse", "verse": "verse", "verses": "verse",
 }
 _NUMBER = r"\d[\w\u2013\u2014-]*"  # 12, 12-14, 12–14 (a roman page, xiv, is read as a suffix)
 _LOCATOR = re.compile(rf"^\s*,?\s*(?:(?P<label>[^\W\d]+|§§?)\.?\s*)?"
@@ -63,6 +83,15 @@ _LOCATOR = re.compile(rf"^\s*,?\s*(?:(?P<label>[^\W\d]+|§§?)\.?\s*)?"
 # Marks put around each cited work in citeproc's output, so that it can be made a link.
 _OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
 _MARKED = re.compile(f"{_OPEN}(\\d+){_MID}(.*?){_CLOSE}", re.S)
+# Marks around the names a narrative citation renders (the style's <names>, as affixes), so
+# that they can be taken out of it and put before it.
+_NAMES_OPEN, _NAMES_CLOSE = "\ue003", "\ue004"
+_DELIMITER = re.compile(r"[,;:]?\s+")
+_ITEM_MARKS = re.compile(f"{_OPEN}\\d+{_MID}|{_CLOSE}")
+_CSL = "{http://purl.org/net/xbiblio/csl}"
+# CSL's numeric: numbers, each with letters before or after it (D2, 2b), joined by a comma,
+# a hyphen, an en dash or an ampersand.
+_NUMERIC = re.compile(r"^\s*[^\W\d_]*\d+[^\W\d_]*(?:\s*[-\u2013,&]\s*[^\W\d_]*\d+[^\W\d_]*)*\s*$")
 
 
 class CitationProcessor(InlineProcessor):
@@ -77,6 +106,27 @@ class CitationProcessor(InlineProcessor):
 class CitationExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.inlinePatterns.register(CitationProcessor(CITATION, md), "builder-citation", CITATION_PRIORITY)
+
+
+class NarrativeProcessor(InlineProcessor):
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # type: ignore[override]
+        element = ET.Element("span")
+        element.set("class", SOURCE_CLASS)
+        locator = " ".join((m["locator"] or "").split())
+        element.set("data-cite", f"@{m['key']}" + (f", {locator}" if locator else ""))
+        element.set("data-narrative", "true")
+        element.text = AtomicString(m[0])
+        return element, m.start(0), m.end(0)
+
+
+class NarrativeExtension(Extension):
+    """`@key` and `@key [p. 12]` in running text; `\\@` is an @ of the text."""
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        if "@" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("@")
+        md.inlinePatterns.register(NarrativeProcessor(NARRATIVE, md), "builder-narrative-citation",
+                                   NARRATIVE_PRIORITY)
 
 
 @dataclass(frozen=True)
@@ -115,11 +165,20 @@ class _Found:
     in_note: bool
     citation: Any = None
 
+    @property
+    def narrative(self) -> bool:
+        return self.span.get("data-narrative") is not None
+
 
 def cite_book(drafts: list[ChapterDraft], meta: BookMeta, problems: Problems) -> Bibliography | None:
     """Format every citation of the book in its style (see the module's docstring)."""
-    found = [_Found(draft, span, parse_citation(span.get("data-cite") or ""), in_note)
-             for draft in drafts for span, in_note in _citations(draft)]
+    found = []
+    for draft in drafts:
+        for span, in_note in _citations(draft):
+            if span.get("data-narrative") is not None and any(a.tag == "a" for a in span.iterancestors()):
+                _restore(span)  # a link's text: its @ is the author's words, not a citation
+            else:
+                found.append(_Found(draft, span, parse_citation(span.get("data-cite") or ""), in_note))
     if meta.bibliography is None:
         for item in found:
             _restore(item.span)
@@ -131,6 +190,8 @@ def cite_book(drafts: list[ChapterDraft], meta: BookMeta, problems: Problems) ->
         return None
     source, style = loaded
     from citeproc import Citation, CitationItem, CitationStylesBibliography, Locator, formatter
+
+    located = _located_item()
 
     bibliography = CitationStylesBibliography(style, source, formatter.html)
     ids: dict[str, str] = {}
@@ -149,21 +210,26 @@ def cite_book(drafts: list[ChapterDraft], meta: BookMeta, problems: Problems) ->
                 ids[cite.key.lower()] = _entry_id(cite.key, ids)
                 bibliography.register(Citation([CitationItem(cite.key)]))
         item.citation = Citation([
-            CitationItem(cite.key, prefix=_affix(cite.prefix, " ") + f"{_OPEN}{number}{_MID}",
-                         suffix=_CLOSE + _affix(", " + cite.suffix if cite.suffix else ""),
-                         **({"locator": Locator(*cite.locator)} if cite.locator else {}))
+            located(cite.key, prefix=_affix(cite.prefix, " ") + f"{_OPEN}{number}{_MID}",
+                    suffix=_CLOSE + _affix(", " + cite.suffix if cite.suffix else ""),
+                    **({"locator": Locator(*cite.locator)} if cite.locator else {}))
             for number, cite in enumerate(item.cites)])
         bibliography.register(item.citation)
         kept.append(item)
     bibliography.sort()
     notes = style.root.get("class") == "note"
     for number, item in enumerate(kept, start=1):
-        rendered = str(bibliography.cite(item.citation, lambda cite: None))
-        markup = _linked(rendered, [ids[cite.key.lower()] for cite in item.cites])
+        targets = [ids[cite.key.lower()] for cite in item.cites]
+        with _names_marked(style, item.narrative):
+            rendered = str(bibliography.cite(item.citation, lambda cite: None))
+        names, rest = _names_apart(rendered) if item.narrative else ("", rendered)
         if notes and not item.in_note:
-            _as_note(item, markup, number)
+            _as_note(item, _linked(_unmarked(rendered), targets), number, _unmarked(names))
+        elif names and not notes:  # "Knuth (1984, 12)", the whole a link to the work's entry
+            rest = _ITEM_MARKS.sub("", _unmarked(rest))
+            _replace(item.span, _linked(f"{_OPEN}0{_MID}{_unmarked(names)} {rest}{_CLOSE}", targets))
         else:
-            _replace(item.span, markup)
+            _replace(item.span, _linked(_unmarked(rendered), targets))
     for draft in {id(item.draft): item.draft for item in kept if notes}.values():
         _renumber_notes(draft)
     entries = tuple(Reference(ids[cite.key], _xhtml(str(text)))
@@ -171,6 +237,84 @@ def cite_book(drafts: list[ChapterDraft], meta: BookMeta, problems: Problems) ->
     if not entries:
         return None
     return Bibliography("Bibliography" if notes else "References", entries)
+
+
+@functools.cache
+def _located_item() -> Any:
+    """citeproc's CitationItem, its work answering CSL's `is-numeric="locator"`: citeproc-py
+    looks the locator up among the work's variables, where it never is, so a style's label
+    for a numeric locator was lost ("chap. 2" printed "2"). The work it sees carries the
+    locator's numeric-ness as a variable of that name (citeproc reads the locator's own value
+    and label from the item)."""
+    from citeproc import CitationItem
+    from citeproc.source import Reference
+
+    class LocatedItem(CitationItem):  # type: ignore[misc]
+        @property
+        def reference(self) -> Any:
+            work = super().reference
+            if not self.has_locator:
+                return work
+            numeric = "1" if _NUMERIC.match(str(self.locator.identifier)) else "x"
+            fields = {name: value for name, value in work.items() if name not in ("key", "type", "locator")}
+            return Reference(work.key, work.type, locator=numeric, **fields)
+
+    return LocatedItem
+
+
+@contextmanager
+def _names_marked(style: Any, wanted: bool) -> Iterator[None]:
+    """While a narrative citation is rendered: each <names> its citation can render (in the
+    citation's layout and the macros it calls, not a substitute's) between the names marks,
+    as affixes outside its own; as it was afterwards."""
+    if not wanted:
+        yield
+        return
+    root = style.root
+    macros = {macro.get("name"): macro for macro in root.iterchildren(f"{_CSL}macro")}
+    seen: set[str] = set()
+    todo = list(root.iterchildren(f"{_CSL}citation"))
+    changed: list[tuple[Any, str | None, str | None]] = []
+    while todo:
+        for node in todo.pop().iter(f"{_CSL}names", f"{_CSL}text", f"{_CSL}key"):
+            name = node.get("macro")
+            if name in macros and name not in seen:
+                seen.add(name)
+                todo.append(macros[name])
+            substituted = any(a.tag == f"{_CSL}substitute" for a in node.iterancestors())
+            if node.tag == f"{_CSL}names" and not substituted:
+                changed.append((node, node.get("prefix"), node.get("suffix")))
+                node.set("prefix", _NAMES_OPEN + (node.get("prefix") or ""))
+                node.set("suffix", (node.get("suffix") or "") + _NAMES_CLOSE)
+    try:
+        yield
+    finally:
+        for node, prefix, suffix in changed:
+            for name, value in (("prefix", prefix), ("suffix", suffix)):
+                if value is None:
+                    del node.attrib[name]
+                else:
+                    node.set(name, value)
+
+
+def _names_apart(rendered: str) -> tuple[str, str]:
+    """A narrative citation's names (the first <names> the style rendered, with what a
+    substitute rendered in it) and the citation without them and the delimiter after them;
+    no names (a style that prints none): ("", rendered)."""
+    start = rendered.find(_NAMES_OPEN)
+    if start < 0:
+        return "", rendered
+    depth, end = 0, len(rendered)
+    for end in range(start, len(rendered)):
+        depth += {_NAMES_OPEN: 1, _NAMES_CLOSE: -1}.get(rendered[end], 0)
+        if depth == 0:
+            break
+    after = _DELIMITER.match(rendered, end + 1)
+    return rendered[start:end + 1], rendered[:start] + rendered[after.end() if after else end + 1:]
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(_NAMES_OPEN, "").replace(_NAMES_CLOSE, "")
 
 
 def _citations(draft: ChapterDraft) -> list[tuple[etree._Element, bool]]:
@@ -273,8 +417,9 @@ def _restore(span: etree._Element) -> None:
     parent.remove(span)
 
 
-def _as_note(item: _Found, markup: str, number: int) -> None:
-    """A note style's citation in the text: a footnote of its own, called where it stood."""
+def _as_note(item: _Found, markup: str, number: int, names: str = "") -> None:
+    """A note style's citation in the text: a footnote of its own, called where it stood (a
+    narrative one's names before the call, in the text)."""
     draft = item.draft
     note_id, call_id = f"{draft.slug}--fn-cite-{number}", f"{draft.slug}--fnref-cite-{number}"
     note = etree.Element("li", id=note_id)
@@ -284,7 +429,12 @@ def _as_note(item: _Found, markup: str, number: int) -> None:
     marker.tail = item.span.tail
     parent = item.span.getparent()
     assert parent is not None
-    parent.replace(item.span, marker)
+    if names:
+        text = _fragment(names)
+        parent.replace(item.span, text)
+        text.addnext(marker)
+    else:
+        parent.replace(item.span, marker)
     draft.notes = (*draft.notes, NoteDraft(note_id, 0, call_id, note))
 
 

@@ -16,7 +16,7 @@ import markdown
 
 from builder import checks
 from builder.errors import Location, Problems
-from builder.manuscript.citations import CitationExtension
+from builder.manuscript.citations import CitationExtension, NarrativeExtension
 from builder.manuscript.math import ARITHMATEX_CONFIG
 from builder.markdown_ext import FenceInfoExtension, IndexMarkerExtension, PlaceholderExtension
 
@@ -46,6 +46,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "sane_lists",
     PlaceholderExtension(),
     CitationExtension(),  # [@key, p. 12]: builder.manuscript.citations
+    NarrativeExtension(),  # @key [p. 12]: the same
     FenceInfoExtension(),
     IndexMarkerExtension(),  # {^ term!sub}: builder.manuscript.index
 ]

@@ -16,7 +16,8 @@ numbered (tree.number_captions); a link with no text (`[](#fig-map)`) then
 takes its target's label ("Figure 2.1") or, to a chapter or a section, its
 title. Each link to a place in the book, in the text and the notes, is marked
 `xref` (print adds the target's page after it; a filled-in label is also
-marked `xref-label`).
+marked `xref-label`; a target in the front matter, `folio-roman`: its page is
+printed in lower-roman, as its folio is).
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ from lxml import etree
 from builder import checks
 from builder.errors import ManuscriptError, Problems
 from builder.manuscript.tree import number_captions
+from builder.model import FRONT_ROLES
 
 if TYPE_CHECKING:
     from builder.manuscript.chapter import ChapterDraft
+
+ROMAN_FOLIO = "folio-roman"  # print.css: the target's page in lower-roman
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 _PAGE_SUFFIXES = (".md", ".markdown", ".html", ".htm")
@@ -104,6 +108,8 @@ def resolve_links(drafts: list[ChapterDraft], problems: Problems, root: Path, ba
                      for h in draft.root.iter(*checks.HEADINGS) if h.get("id"))
     labels = {identifier: label for draft in drafts
               for identifier, label in number_captions(draft.root, draft.letter or draft.number).items()}
+    front = {identifier for draft in drafts if draft.role in FRONT_ROLES
+             for identifier in (draft.slug, *draft.local_ids.values())}
     for draft in drafts:
         elements = [draft.heading, draft.root, *(note.item for note in draft.notes)]
         for link in [a for element in elements for a in element.iter("a")]:
@@ -116,7 +122,7 @@ def resolve_links(drafts: list[ChapterDraft], problems: Problems, root: Path, ba
             if target is not None:
                 link.set("href", target)
             if target is not None and target.startswith("#") and _in_running_text(link, draft.heading):
-                _mark_reference(link, target[1:], labels, names)
+                _mark_reference(link, target[1:], labels, names, target[1:] in front)
 
 
 def _in_running_text(link: etree._Element, title: etree._Element) -> bool:
@@ -124,14 +130,18 @@ def _in_running_text(link: etree._Element, title: etree._Element) -> bool:
     return not any(a is title or a.tag in checks.HEADINGS for a in link.iterancestors())
 
 
-def _mark_reference(link: etree._Element, target: str, labels: dict[str, str], names: dict[str, str]) -> None:
-    """An empty link takes its target's label or title; every one is marked a reference."""
+def _mark_reference(link: etree._Element, target: str, labels: dict[str, str], names: dict[str, str],
+                    in_front: bool) -> None:
+    """An empty link takes its target's label or title; every one is marked a reference, and
+    one into the front matter (whose pages have roman folios) so."""
     classes = (link.get("class") or "").split()
     if not len(link) and not (link.text or "").strip() and (target in labels or target in names):
         link.text = labels.get(target) or names[target]
         classes += ["xref", "xref-label"] if target in labels else ["xref"]
     else:
         classes.append("xref")
+    if in_front:
+        classes.append(ROMAN_FOLIO)
     link.set("class", " ".join(classes))
 
 
