@@ -5,7 +5,9 @@ resources (styles, images). Out: the laid-out Document, which the PDF writer
 paints and the page map reads, and WeasyPrint's messages (of its last layout) as
 Diagnostics, with a warning where builder.typography's pass left a ladder, a
 page-end hyphen, a runt or an unbalanced heading. The pass lays the book out
-again, with those breaks forbidden, only where it finds one. Everything
+again, with those breaks forbidden, only where it finds one, or where the
+index's locators are not yet its pages once each with runs as ranges
+(builder.index_ranges). Everything
 WeasyPrint reads goes through BookFetcher. Importing this module imports
 WeasyPrint; it writes no PDF.
 """
