@@ -14,7 +14,8 @@ without them: "Knuth (1984, 12)". With a note style (a CSL of class "note") a ci
 the text becomes a footnote of its own; a narrative one leaves the names in the text before
 the note's call. Returned: the Bibliography, its entries formatted and ordered by the style.
 A key the bibliography lacks is an error at the citation's file and line; a book without a
-`bibliography` keeps its citations as written, and so does a narrative one in a link's text.
+`bibliography` keeps its citations as written, and so do a chapter's title and a link's text
+(a narrative one).
 """
 
 from __future__ import annotations
@@ -174,6 +175,8 @@ def cite_book(drafts: list[ChapterDraft], meta: BookMeta, problems: Problems) ->
     """Format every citation of the book in its style (see the module's docstring)."""
     found = []
     for draft in drafts:
+        for span in [s for s in draft.heading.iter("span") if s.get("class") == SOURCE_CLASS]:
+            _restore(span)  # a chapter's title (the contents, the running head) cites nothing
         for span, in_note in _citations(draft):
             if span.get("data-narrative") is not None and any(a.tag == "a" for a in span.iterancestors()):
                 _restore(span)  # a link's text: its @ is the author's words, not a citation
