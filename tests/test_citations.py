@@ -138,6 +138,14 @@ def test_an_at_is_no_citation_in_an_address_code_a_link_or_escaped(tmp_path: Pat
     assert "write @knuth1984." in body and "@lamport1987 in code" in body
 
 
+def test_a_chapters_title_keeps_its_citations_as_written(tmp_path: Path) -> None:
+    book = _book_with(tmp_path, "## Legacy Markup\n\nText.\n")
+    write_file(book / "chapters" / "90-tolerances.md", "## After @knuth1984 [@lamport1987]\n\nText.\n")
+    built = read_book(load_config(book))
+    appendix = next(c for c in built.chapters if c.source.name == "90-tolerances.md")
+    assert appendix.title_html == appendix.title_toc_html == "After @knuth1984 [@lamport1987]"
+
+
 def test_a_narrative_citation_of_an_unknown_key_is_an_error_at_its_line(tmp_path: Path) -> None:
     book = _book_with(tmp_path, "## Legacy Markup\n\nFine.\n\nAs @knuth1948 [p. 3] says.\n")
     said = [str(d) for d in check(book) if d.level == "error"]
