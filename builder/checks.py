@@ -230,12 +230,12 @@ def check_footnotes(path: Path, text: str, root: etree._Element, problems: Probl
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        in_code = _in_code(element)
+        # Whether a piece is in code is asked only of a piece that holds "[^" (a walk up the tree).
         parent = element.getparent()
-        pieces = ([] if in_code else [element.text]) + \
-            ([] if parent is not None and _in_code(parent) else [element.tail])
+        pieces = [piece for piece, holder in ((element.text, element), (element.tail, parent))
+                  if piece and "[^" in piece and (holder is None or not _in_code(holder))]
         for piece in pieces:
-            for match in UNDEFINED_FOOTNOTE.finditer(piece or ""):
+            for match in UNDEFINED_FOOTNOTE.finditer(piece):
                 problems.error(f"footnote [^{match.group(1)}] is referenced but never defined; add "
                                f"a line `[^{match.group(1)}]: the note's text`",
                                locate(path, text, match.group()))
