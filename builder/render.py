@@ -103,11 +103,12 @@ def _matter_page(chapter: Chapter) -> Page:
 
 
 def with_index(book: Book, pages: tuple[Page, ...]) -> tuple[Page, ...]:
-    """*pages* with the index after the last chapter (before the rest of the back matter),
-    where the book marks terms for one."""
+    """*pages* with the index after the last chapter and the bibliography (before the
+    author's page and the colophon: the index comes last of the book's own text), where
+    the book marks terms for one."""
     if not book.index:
         return pages
-    last = max(number for number, page in enumerate(pages) if page.kind in ("chapter", "part"))
+    last = max(n for n, page in enumerate(pages) if page.kind in ("chapter", "part", "bibliography"))
     return (*pages[:last + 1], Page("index", "index", "Index"), *pages[last + 1:])
 
 

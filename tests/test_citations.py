@@ -17,7 +17,7 @@ from builder.manuscript.citations import _LABELS, Cite, parse_citation
 from builder.pipeline import BuildResult, check
 from builder.render import render_print
 from tests.conftest import FIXTURES
-from tests.helpers import XHTML_NS, copy_book, write_file
+from tests.helpers import XHTML_NS, copy_book, pdf_pages, write_file
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
@@ -67,6 +67,16 @@ def test_print_has_the_bibliography_after_the_chapters(tech_book: tuple[Path, Bu
     html = render_print(read_book(load_config(tech_book[0])))
     assert html.index('id="ch-03-legacy"') < html.index('id="bibliography"')
     assert '<a href="#ref-knuth1984" role="doc-biblioref">Knuth 1984, 12</a>' in html
+
+
+def test_the_printed_bibliography_opens_a_recto_of_its_own_before_the_index(
+        tech_book: tuple[Path, BuildResult]) -> None:
+    pdf = next(path for path in tech_book[1].files if path.suffix == ".pdf")
+    pages = pdf_pages(pdf)
+    [references] = [page for page in pages if page.text().startswith("References")]
+    [index] = [page for page in pages if page.text().startswith("Index")]
+    assert references.number % 2 == 1, "a recto"
+    assert "Index" not in references.text().split() and index.number > references.number
 
 
 def test_parsing_prefixes_locators_and_suffixes() -> None:

@@ -45,7 +45,10 @@ def test_the_index_is_sorted_grouped_and_nested(tech_book: tuple[Path, BuildResu
     documents = dict(spine_documents(_files(tech_book[1])[0]))
     names = list(documents)
     chapters = [n for n in names if n.startswith("ch-")]
-    assert names.index("index.xhtml") == names.index(chapters[-1]) + 1, "after the chapters and back matter"
+    # After the chapters, the back matter and the bibliography; before the colophon.
+    index_at = names.index("index.xhtml")
+    assert index_at == names.index("bibliography.xhtml") + 1 == names.index(chapters[-1]) + 2
+    assert names.index("colophon.xhtml") > names.index("index.xhtml")
     index = documents["index.xhtml"].find(".//x:section[@class='index backmatter']", XHTML_NS)
     assert index.get(EPUB_TYPE) == "index" and index.get("role") == "doc-index"
     groups = _typed(index, "index-group")
