@@ -7,8 +7,8 @@ GitHub/mdBook) into a temporary folder, then writes into OUT_DIR:
   manuscript-code-spread.png   the PDF page with the most code and its facing page
   manuscript-figures.png       the PDF page with the figures
   manuscript-epub-code.png     the same code chapter in a reading system (epub.js)
-  scholarly-print.png          PDF pages: a numbered figure with its reference, the index,
-                               the bibliography
+  scholarly-print.png          PDF pages: a numbered figure with its reference, the bibliography,
+                               the index
   scholarly-epub.png           the same three in a reading system (epub.js)
 """
 
@@ -58,9 +58,9 @@ def main(out_dir: Path, book: Path) -> None:
         lines = [[line.strip() for line in text.splitlines()] for text in pages]
         index, bibliography = (next(n + 1 for n, page in enumerate(lines) if title in page)
                                for title in ("Index", "References"))
-        render(pdf, list(dict.fromkeys([reference, index, bibliography])), out_dir / "scholarly-print.png")
+        render(pdf, list(dict.fromkeys([reference, bibliography, index])), out_dir / "scholarly-print.png")
         shots = Path(scratch) / "shots"
-        scholarly = ["ch-02-figures.xhtml#ch-02-figures--fig-map", "index.xhtml", "bibliography.xhtml"]
+        scholarly = ["ch-02-figures.xhtml#ch-02-figures--fig-map", "bibliography.xhtml", "index.xhtml"]
         shown = ",".join(["ch-01-code.xhtml=manuscript-epub-code.png",
                           *(f"{name}=scholarly-{n}.png" for n, name in enumerate(scholarly))])
         subprocess.run(["bash", str(ROOT / "scripts" / "reader" / "screenshots.sh"), str(epub), str(shots)],
