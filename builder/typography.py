@@ -38,6 +38,7 @@ counts it for the EPUB's page list.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -432,5 +433,7 @@ def settle(html: str, lay_out: Callable[[str], Any], rounds: int = MAX_ROUNDS) -
         if changed == html:  # nothing it found could be placed in the HTML
             return Outcome(document, html, layouts, tuple(found), lines is None)
         html = changed
+        document = None  # freed before the next layout, not after it: one book's boxes at a time
+        gc.collect()  # its boxes hold cycles, and a build runs no automatic full collection
         document = lay_out(html)
     raise AssertionError("unreachable")  # the loop returns on its last round
