@@ -167,12 +167,24 @@ _VOID = re.compile(r"<(area|base|br|col|embed|hr|img|input|link|meta|source|trac
 _UNQUOTED = re.compile(r"(\s[\w:-]+)=([^\s\"'=<>`]+)")
 
 
+_START_TAG = re.compile(r"<[a-zA-Z][\w:-]*(\s[^<>]*)>")
+_ATTRIBUTE = re.compile(r"""(\s+)([^\s"'=<>/`]+)(\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+
+
 def _as_xml(markup: str) -> str:
-    """HTML's own liberties (void elements, unquoted attributes, named entities)
-    made XML, so that only real breakage (an unclosed or crossed tag) is reported."""
+    """HTML's own liberties (void elements, unquoted attributes, attributes without a value,
+    named entities) made XML, so that only real breakage (an unclosed or crossed tag) is reported."""
     markup = _UNQUOTED.sub(r'\1="\2"', markup)
+    markup = _START_TAG.sub(_valued, markup)
     markup = _VOID.sub(lambda m: f"<{m.group(1)}{m.group(2)}/>", markup)
     return _numeric_entities(markup)
+
+
+def _valued(tag: re.Match[str]) -> str:
+    """A start tag whose attributes without a value (`<table data-header-hidden>`) have an empty one."""
+    start, end = tag.span(1)
+    attributes = _ATTRIBUTE.sub(lambda a: a[0] if a[3] else f'{a[1]}{a[2]}=""', tag[1])
+    return tag[0][:start - tag.start()] + attributes + tag[0][end - tag.start():]
 
 
 def _numeric_entities(markup: str) -> str:

@@ -14,16 +14,18 @@ files. Out: a new book folder the builder can build:
 
 and an ImportReport saying where the order came from and every thing that could
 not be mapped (draft entries, orphan files, missing images, links to files that
-were not imported) and why. Nothing outside the source folder is read (links
-and images that climb out of it are reported, not followed) and nothing outside
+were not imported) and why. Nothing outside the source folder is read but the
+book.toml and README.md beside an mdBook's `src` or Leanpub's `manuscript` folder
+(links and images that climb out of it are reported, not followed) and nothing outside
 the destination is written; everything is read and planned before the first
 file is written.
 
 The stages, in builder/importing/: `order` (which files, in which order, their new
-names), `text` (each chapter's text made ready), `links` (anchors, links and images
-rewritten), `metadata` (the book's metadata and book.toml), `directives` (other
-tools' template directives), all filling in one `plan.Plan`; this module runs them
-and writes the files.
+names), `text` (each chapter's text made ready), `directives` (other tools' template
+directives), `dialect` (what GitHub and GitBook render that Python-Markdown reads
+otherwise: <details> blocks, emoji shortcodes), `links` (anchors, links and images
+rewritten), `metadata` (the book's metadata and book.toml), all filling in one
+`plan.Plan`; this module runs them and writes the files.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from pathlib import Path, PurePosixPath
 
 from builder.bookfolder import MAX_IMAGE_BYTES
 from builder.errors import BuilderError, Location
+from builder.importing.dialect import to_builder
 from builder.importing.links import anchors, report_orphans, rewrite
 from builder.importing.metadata import book_toml, chapter_list, flattened, flavour, gitbook_json, metadata
 from builder.importing.order import check_destination, checked_source, name_chapters, order
-from builder.importing.plan import BY_FILE_NAMES, ImportReport, Plan, inside, read
+from builder.importing.plan import BY_FILE_NAMES, ImportReport, Plan, inside, read, with_role
 from builder.importing.text import (
     drop_empty,
     drop_repeated_book_title,
@@ -70,7 +73,7 @@ def import_book(source: Path, destination: Path, base_url: str = "",
     plan.flavour, plan.within = flavour(source, plan), within
     plan.variables = flattened(gitbook_json(source).get("variables", {}))
     for entry in plan.entries:
-        plan.texts[entry.path] = read_markdown(entry.path, plan)
+        plan.texts[entry.path] = to_builder(read_markdown(entry.path, plan), plan.flavour)
     drop_empty(plan)
     name_chapters(plan)
     drop_repeated_book_title(plan, meta["title"])
@@ -96,8 +99,7 @@ def _write(destination: Path, plan: Plan, book_toml: str) -> tuple[Path, ...]:
     written = []
     for entry in plan.entries:
         path = chapters_dir / plan.names[entry.path]
-        role = plan.roles.get(entry.path)
-        text = f"---\nrole: {role}\n---\n{plan.texts[entry.path]}" if role else plan.texts[entry.path]
+        text = with_role(plan.texts[entry.path], plan.roles.get(entry.path, ""))
         _write_file(destination, path, text.encode("utf-8"))
         written.append(path)
     for relative, image in sorted(plan.images.items()):

@@ -1,4 +1,4 @@
-"""Our Python-Markdown extensions: block placeholders, and mdBook's fence info strings.
+"""Our Python-Markdown extensions: placeholders, mdBook's fence info, CommonMark's escapes, index markers.
 
 Placeholders. In: a Markdown block that is exactly `[[name]]` on its own.
 Out: an empty `<div data-placeholder="name"/>` in the tree, which the
@@ -9,6 +9,10 @@ Fence info strings. In: a fence opening whose language carries mdBook's
 comma-separated attributes (```` ```rust,ignore ````, `rust,no_run`,
 `rust,editable`). Out: the same fence with the bare language, which superfences
 reads as code (the attributes only tell mdBook how to test the code).
+
+Escapes. In: a backslash before any ASCII punctuation character (`\\<app>`, `\\:`, `\\/`).
+Out: the character, as CommonMark (and so GitHub, GitBook and mdBook) reads it; Python-Markdown
+alone escapes only some (`\\<app>` printed a backslash and dropped `<app>` as an unknown tag).
 
 Index markers. In: `{^ term}`, `{^ term!sub-entry}`, `{^ term|see other}` or
 `{^ term|see also other}` in running text (as LaTeX's \\index{term!sub},
@@ -28,6 +32,7 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+from pymdownx.util import escape_chars
 
 PLACEHOLDER = re.compile(r"^\[\[([a-z][a-z0-9-]*)\]\]$")
 # Above the paragraph processor (10) so the line is never read as text.
@@ -103,6 +108,15 @@ def _in_indented_code(lead: str, before: str) -> bool:
 class FenceInfoExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(FenceInfoPreprocessor(md), "builder-fence-info", FENCE_INFO_PRIORITY)
+
+
+# CommonMark's backslash escapes: every ASCII punctuation character.
+COMMONMARK_ESCAPES = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+class CommonMarkEscapesExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        escape_chars(md, list(COMMONMARK_ESCAPES))
 
 
 # `{^ …}`: the braces hold no brace; the text may run over a line break.

@@ -47,7 +47,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from builder.bookfolder import MAX_TEXT_BYTES, BookFolder, Refused
@@ -66,14 +66,15 @@ class Expanded:
 
 
 def expand(text: str, path: Path, folder: BookFolder, flavour: Flavour,
-           variables: Mapping[str, str] | None = None) -> Expanded:
+           variables: Mapping[str, str] | None = None, first_line: int = 1) -> Expanded:
     """*text* (the file at *path*, inside *folder*) with the directives of *flavour* carried out.
     *variables*: GitBook's book.json variables, flattened (`{"a.b": "1"}` for `{{ book.a.b }}`);
-    without them `{{ book.… }}` is kept and noted (in "plain", not even noted)."""
+    without them `{{ book.… }}` is kept and noted (in "plain", not even noted). *first_line*:
+    the file's line *text* starts at (after front matter), for the notes."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour {flavour!r}; one of {', '.join(FLAVOURS)}")
     run = _Run(folder, flavour, variables)
-    lines = _numbered(text.replace("\r\n", "\n").replace("\r", "\n"), path, folder)
+    lines = _numbered(text.replace("\r\n", "\n").replace("\r", "\n"), path, folder, first_line)
     if flavour in ("mdbook", "plain"):
         lines = _mdbook_code(_mdbook_links(lines, path.parent, 0, run))
     if flavour in ("gitbook", "plain"):
@@ -93,9 +94,9 @@ class _Line:
     separator: bool = False  # a removed directive: a blank line only between two blocks
 
 
-def _numbered(text: str, path: Path, folder: BookFolder) -> list[_Line]:
+def _numbered(text: str, path: Path, folder: BookFolder, first: int = 1) -> list[_Line]:
     shown = _shown(path, folder)
-    return [_Line(line, f"{shown}:{number}") for number, line in enumerate(text.split("\n"), start=1)]
+    return [_Line(line, f"{shown}:{number}") for number, line in enumerate(text.split("\n"), start=first)]
 
 
 def _shown(path: Path, folder: BookFolder) -> str:
@@ -489,7 +490,7 @@ _ATTRIBUTE = re.compile(r"([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"']+))"
 _QUOTED_NAME = re.compile(r"\s*(?:\"([^\"]*)\"|'([^']*)')")
 _BLOCKS = ("hint", "code")  # their content is changed as a whole
 # Tags whose own text simply goes: the content around them stays as it is.
-_DROPPED = frozenset({"tabs", "endtabs", "endtab", "content-ref", "endcontent-ref", "endembed"})
+_DROPPED = frozenset({"tabs", "endtabs", "endtab", "content-ref", "endcontent-ref", "endembed", "endfile"})
 _HINT_ALERTS = {"info": "NOTE", "success": "TIP", "tip": "TIP", "warning": "WARNING", "danger": "CAUTION",
                 "working": "NOTE"}  # GitBook's four styles; HonKit's hints plugin's tip and working
 
@@ -603,6 +604,9 @@ class _GitBookLines:
             else:
                 self.items.append(_separator(where))
             return None
+        if name in ("page-ref", "file"):
+            self._card(name, token[0], _attributes(args), pieces)
+            return None
         if name == "embed":
             url = _attributes(args).get("url", "")
             if url:
@@ -622,6 +626,34 @@ class _GitBookLines:
             run.note(where, f"the GitBook tag {{% {name} %}} is not one this import knows; the tag (and its "
                             f"{{% end{name} %}}, if any) is left out, what it holds is kept")
         return None
+
+    def _card(self, name: str, written: str, attributes: Mapping[str, str], pieces: list[str]) -> None:
+        """GitBook's card for a page (`{% page-ref page="x" %}`) or a file to download
+        (`{% file src="x" %}`): a paragraph with a link to it, named by the page's heading or the
+        file's name (the links stage points it at the chapter, or at the web copy)."""
+        key = "page" if name == "page-ref" else "src"
+        target = attributes.get(key, "").strip()
+        if not target:
+            self.run.note(self.where, f"{written} names no {key}; left out")
+            return
+        label = self._page_title(target) if name == "page-ref" else ""
+        label = label or PurePosixPath(target.rstrip("/")).name or target
+        self._flush(pieces)
+        self.items += [_separator(self.where), _Line(f"[{_link_label(label)}](<{target}>)", self.where),
+                       _separator(self.where)]
+
+    def _page_title(self, page: str) -> str:
+        """The first heading of the page a page-ref names ("" when it cannot be read)."""
+        path = self.run.folder.root / page.lstrip("/") if page.startswith("/") else self.path.parent / page
+        if page.endswith("/") or not PurePosixPath(page).suffix:
+            path = path / "README.md"
+        try:
+            text = self.run.folder.read_bytes(path).decode("utf-8-sig", errors="replace")
+        except (Refused, OSError):
+            return ""
+        code = _in_code(text.split("\n"))
+        return next((heading[1] for number, line in enumerate(text.split("\n"))
+                     if not code[number] and (heading := _ATX_TITLE.match(line))), "")
 
     def _output(self, written: str, expression: str, where: str) -> str:
         variables, run = self.run.variables, self.run
@@ -663,6 +695,15 @@ class _GitBookLines:
             pieces[:] = [line.text]
             self.where = line.where
         return ""
+
+
+_ATX_TITLE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def _link_label(text: str) -> str:
+    """*text* as a link's text: its brackets escaped, HTML (GitBook's heading anchors) left out."""
+    plain = " ".join(re.sub(r"<[^>]*>", "", text).split())
+    return re.sub(r"([\[\]\\])", r"\\\1", plain)
 
 
 def _gitbook_blocks(items: list[_Line | _Tag], run: _Run) -> list[_Line]:

@@ -1,11 +1,14 @@
 """The book's metadata, and the book.toml the import writes.
 
 In: the source folder: mdBook's book.toml (in it, or beside it when the source is
-the book's `src` folder), GitBook's book.json, the README's first heading, the
-folder's name. Out: book.toml's keys (title, authors, language, description, and
-a base URL: the option's, else mdBook's site-url), the flavour of the source's
-directives (mdBook, GitBook, Leanpub or plain), GitBook's variables flattened;
-and the text of the new book.toml, its chapters listed in their parts.
+the book's `src` folder), GitBook's book.json, the README's first heading (not one
+that names a page, such as "Introduction"), the folder's name (for Leanpub's
+`manuscript` or mdBook's `src` folder, the README and name of the folder holding
+it). Out: book.toml's keys (title, authors, language, description, and a base URL:
+the option's, else mdBook's site-url), the flavour of the source's directives
+(mdBook, GitBook, Leanpub or plain), GitBook's variables flattened; and the text
+of the new book.toml, its chapters listed in their parts. A title from a folder's
+name is noted, to be put right.
 """
 
 from __future__ import annotations
@@ -29,8 +32,13 @@ def metadata(source: Path, plan: Plan, base_url: str = "") -> dict[str, Any]:
     config = _mdbook_config(source, plan.notes)
     book = config.get("book", {}) if isinstance(config.get("book"), dict) else {}
     gitbook = gitbook_json(source)
-    title = (string(book.get("title")) or string(gitbook.get("title")) or _readme_title(source)
-             or readable(source.name))
+    named_for = _named_for(source)
+    title = (string(book.get("title")) or string(gitbook.get("title")) or _readme_title(source, source)
+             or (_readme_title(named_for, source) if named_for != source else ""))
+    if not title:
+        title = readable(named_for.name)
+        plan.notes.append(f"book/book.toml: no title found; title = {title!r}, from the name of the folder "
+                          f"{named_for.name!r}: put in the real title")
     authors = [a.strip() for a in book.get("authors", []) if isinstance(a, str) and a.strip()]
     authors = authors or [a for a in [string(gitbook.get("author"))] if a]
     if not authors:
@@ -110,14 +118,34 @@ def string(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _readme_title(source: Path) -> str:
-    readme = source / "README.md"
+# A README's heading that names a page, not a book (GitBook's README is its first page).
+_PAGE_NAMES = frozenset({"introduction", "intro", "preface", "foreword", "welcome", "overview", "about",
+                         "readme", "home", "getting started", "table of contents", "contents", "index"})
+# The folders other tools keep a book's text in, named for that and not for the book.
+_TEXT_FOLDERS = frozenset({"manuscript", "src"})
+
+
+def _named_for(source: Path) -> Path:
+    """The folder named for the book: the source, or the folder that holds it when the source is
+    Leanpub's `manuscript` or mdBook's `src` folder."""
+    return source.parent if source.name.lower() in _TEXT_FOLDERS and source.parent != source else source
+
+
+def _readme_title(folder: Path, source: Path) -> str:
+    """The first level-1 heading of *folder*'s README.md, unless it names a page ("Introduction").
+    *folder* is the source or the folder that holds it (the one README read from outside)."""
+    readme = folder / "README.md"
     if not os.path.lexists(readme):
         return ""
-    for line in prose_lines(decode(read(readme, source))[0]):
+    try:
+        data = read(readme, source) if folder == source else BookFolder.at(folder).read_bytes(readme, 1 << 20)
+    except Refused:
+        return ""
+    for line in prose_lines(decode(data)[0]):
         heading = ATX.match(line)
         if heading and heading.group(1) == "#" and heading.group(2):
-            return heading.group(2).strip()
+            title = heading.group(2).strip()
+            return "" if " ".join(re.findall(r"\w+", title.lower())) in _PAGE_NAMES else title
     return ""
 
 

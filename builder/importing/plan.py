@@ -5,9 +5,9 @@ Plan field), so that every stage can import this one. Out: ImportReport, what
 `builder import` returns; the Plan the stages fill in before anything is written
 (an Entry for each listed file, the Anchors of each chapter, the new names,
 texts, images and the report's notes); the patterns more than one stage reads
-Markdown with (link text, ATX headings, list items); and `read`, the one door
+Markdown with (link text, ATX headings, list items) and GitBook's heading anchors; and `read`, the one door
 every source file is read through (inside the source folder, under the size
-limit), with `inside`.
+limit), with `inside`; `with_role`, a chapter's text as it is written.
 """
 
 from __future__ import annotations
@@ -25,6 +25,14 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 LINK_TEXT = r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]"
 ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_GITBOOK_SEPARATORS = re.compile(r"[^\w.+]+")
+
+
+def gitbook_anchor(text: str) -> str:
+    """A heading's anchor as GitBook makes it: `&` said as "and", every run of other characters
+    but letters, digits, `_`, `.` and `+` one hyphen (`Tips & tricks` -> `tips-and-tricks`,
+    `Proxy vs. Rerouting` -> `proxy-vs.-rerouting`)."""
+    return _GITBOOK_SEPARATORS.sub("-", text.lower().replace("&", " and ")).strip("-")
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,11 @@ def read(path: Path, source: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
         return BookFolder.at(source).read_bytes(path, limit)
     except Refused as exc:
         raise BuilderError(f"{exc}; nothing was imported", Location(path)) from exc
+
+
+def with_role(text: str, role: str) -> str:
+    """A chapter's text as written: its front-matter role (dedication, appendix …) above it."""
+    return f"---\nrole: {role}\n---\n{text}" if role else text
 
 
 def inside(path: Path, folder: Path) -> bool:

@@ -27,12 +27,15 @@ from builder.checks import CONTROL_CHARACTERS
 from builder.config import slugify
 from builder.errors import BuilderError, Location
 from builder.importing.directives import expand
-from builder.importing.plan import ATX, LIST_ITEM, Entry, Plan, read
+from builder.importing.plan import ATX, LIST_ITEM, Entry, Plan, gitbook_anchor, read
+from builder.manuscript.links import web_anchor
 from builder.model import ROLE_SPELLINGS, ROLES
 
 # A fence's opening (CommonMark: a backtick fence's info string holds no backtick, so
 # ```code``` on one line is inline code, not a fence).
 _FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+# One inside a container (a list item, a ??? block): superfences reads it at any indentation.
+_INDENTED_FENCE = re.compile(r"^([ \t]{4,})(`{3,}(?=[^`]*$)|~{3,})")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 
@@ -50,8 +53,8 @@ def read_markdown(path: Path, plan: Plan) -> str:
     if not utf8:
         plan.notes.append(f"{plan.where(path)}: not UTF-8; read as Windows-1252 and saved as UTF-8: "
                           "check its accented letters")
-    text = _without_front_matter(text, path, plan)
-    expanded = expand(text, path, BookFolder.at(plan.within), plan.flavour, plan.variables)
+    rest, first_line = _without_front_matter(text, path, plan)
+    expanded = expand(rest, path, BookFolder.at(plan.within), plan.flavour, plan.variables, first_line)
     plan.notes += expanded.notes
     text = _without_heading_anchors(expanded.text)
     if CONTROL_CHARACTERS.search(text):
@@ -62,37 +65,56 @@ def read_markdown(path: Path, plan: Plan) -> str:
 
 def _without_heading_anchors(text: str) -> str:
     """GitBook writes `## Title <a href="#title" id="title"></a>`: the builder gives each heading
-    its id (the same slug), so the empty anchor would only repeat it."""
-    return "\n".join(_EMPTY_ANCHOR.sub("", line).rstrip() if not code and ATX.match(line) else line
+    its id, and the import maps GitBook's slug of the title to it, so an anchor that is that slug
+    would only repeat it. One that is not (GitBook keeps a heading's first anchor when its title
+    changes, and links use it) becomes the heading's own id, `{#id}`, once in the file."""
+    kept: set[str] = set()
+
+    def heading(line: str) -> str:
+        ids = [found[1] for found in map(_ANCHOR_ID.search, _EMPTY_ANCHOR.findall(line)) if found]
+        line = _EMPTY_ANCHOR.sub("", line).rstrip()
+        title = ATX.match(line)
+        words = title[2] or "" if title else ""
+        slugs = (web_anchor(words), gitbook_anchor(words))
+        own = next((i for i in ids if i not in kept and i not in slugs), "")
+        if own and _ATTRIBUTE_ID.fullmatch(own) and not line.endswith("}"):
+            kept.add(own)
+            return f"{line} {{#{own}}}"
+        return line
+
+    return "\n".join(heading(line) if not code and ATX.match(line) else line
                      for line, code in marked_lines(text))
 
 
 _EMPTY_ANCHOR = re.compile(r"\s*<a\b[^>]*>\s*</a>", re.IGNORECASE)
+_ANCHOR_ID = re.compile(r"""\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_ATTRIBUTE_ID = re.compile(r"\w[\w.:+-]*")  # read whole by attr_list after {#
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
-def _without_front_matter(text: str, path: Path, plan: Plan) -> str:
+def _without_front_matter(text: str, path: Path, plan: Plan) -> tuple[str, int]:
     """YAML front matter (Jekyll, Hugo, MkDocs, Leanpub) is not text: its title becomes the
-    chapter's heading where the file has none; the rest is left out."""
+    chapter's heading where the file has none; the rest is left out. Also the file's line the
+    text returned starts at (the notes name the file's own lines)."""
     found = _FRONT_MATTER.match(text)
     if not found:
-        return text
+        return text, 1
     try:
         data = yaml.safe_load(found.group(1) or "")
     except yaml.YAMLError:
-        return text  # a rule and a setext heading, not front matter
+        return text, 1  # a rule and a setext heading, not front matter
     if not isinstance(data, dict):
-        return text
-    rest = text[found.end():]
+        return text, 1
+    rest, first_line = text[found.end():], 1 + text[:found.end()].count("\n")
     role = str(data.get("role", "")).strip().lower()
     role = ROLE_SPELLINGS.get(role, role)
     if role in ROLES and role != "chapter":
         plan.roles[path] = role
     title = data.get("title")
     if isinstance(title, str) and title.strip() and not first_heading(rest.split("\n")):
-        rest = f"# {title.strip()}\n\n{rest}"
+        rest, first_line = f"# {title.strip()}\n\n{rest}", first_line - 2
     plan.notes.append(f"{plan.where(path)}: its front matter ({', '.join(map(str, data))}) is left out")
-    return rest
+    return rest, first_line
 
 
 def with_heading(text: str, entry: Entry, plan: Plan) -> str:
@@ -209,14 +231,31 @@ def prose_lines(text: str) -> list[str]:
 
 
 def marked_lines(text: str) -> Iterator[tuple[str, bool]]:
-    """Each line of *text*, and whether it is code (a fence's marks count as code)."""
-    fence = ""
-    for line in text.split("\n"):
-        opening = _FENCE.match(line)
+    """Each line of *text*, and whether it is code (a fence's marks count as code). A fence
+    indented 4 or more is one when a closing fence as indented follows, every line between
+    blank or as indented (it is in a container); otherwise it is a line of indented code."""
+    lines = text.split("\n")
+    fence, indent = "", ""
+    for index, line in enumerate(lines):
         if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
+            closing = _FENCE.match(line[len(indent):]) if line.startswith(indent) else None
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
+                fence, indent = "", ""
             yield line, True
-        else:
-            fence = opening.group(1) if opening else ""
-            yield line, bool(opening)
+            continue
+        opening = _FENCE.match(line)
+        if opening:
+            fence = opening.group(1)
+        elif (nested := _INDENTED_FENCE.match(line)) and _closed_within(lines, index, nested[1], nested[2]):
+            fence, indent = nested[2], nested[1]
+        yield line, bool(fence)
+
+
+def _closed_within(lines: list[str], start: int, indent: str, fence: str) -> bool:
+    for line in lines[start + 1:]:
+        if line.strip() and not line.startswith(indent):
+            return False
+        closing = _FENCE.match(line[len(indent):])
+        if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
+            return True
+    return False

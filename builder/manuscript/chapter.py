@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from lxml import etree
 from lxml import html as lxml_html
+from markdown.util import HTML_PLACEHOLDER_RE
 
 from builder import checks, legacy
 from builder.config import checked_role, slugify, unique_slug
@@ -223,7 +224,9 @@ def draft_chapter(conversions: MarkdownCache, inputs: DraftInputs, problems: Pro
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     mark_tasks(root)
     drop_comments(root)
-    checks.report_repaired_html(path, text, raw_blocks, problems)
+    # A raw block holds a mark where Python-Markdown set aside a piece inside it (a fence, put
+    # back in the HTML): the piece is not the block's markup, the mark no character XML allows.
+    checks.report_repaired_html(path, text, [HTML_PLACEHOLDER_RE.sub("", b) for b in raw_blocks], problems)
     checks.remove_unsafe_markup(path, text, root, problems)
     legacy.modernise(path, text, root, problems)
     typeset_math(path, text, root, problems)

@@ -18,7 +18,12 @@ from builder import checks
 from builder.errors import Location, Problems
 from builder.manuscript.citations import CitationExtension, NarrativeExtension
 from builder.manuscript.math import ARITHMATEX_CONFIG
-from builder.markdown_ext import FenceInfoExtension, IndexMarkerExtension, PlaceholderExtension
+from builder.markdown_ext import (
+    CommonMarkEscapesExtension,
+    FenceInfoExtension,
+    IndexMarkerExtension,
+    PlaceholderExtension,
+)
 
 # Python-Markdown sets pieces aside between these marks and puts them back at the end.
 _SET_ASIDE = re.compile("[\x02\x03]")
@@ -48,6 +53,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     CitationExtension(),  # [@key, p. 12]: builder.manuscript.citations
     NarrativeExtension(),  # @key [p. 12]: the same
     FenceInfoExtension(),
+    CommonMarkEscapesExtension(),  # \< and every ASCII punctuation escaped, as CommonMark reads it
     IndexMarkerExtension(),  # {^ term!sub}: builder.manuscript.index
 ]
 MARKDOWN_CONFIG: dict[str, dict[str, Any]] = {
