@@ -1,7 +1,8 @@
 """Import: what two real books (a GitBook of many folders, a Leanpub manuscript/ folder) showed
 the importer and the builder getting wrong, each shown by a small source written for the test.
 
-GitHub's `<details>` holding Markdown, GitBook's emoji shortcodes, `{% page-ref %}` and
+GitHub's `<details>` and `<div>` holding Markdown, a list right under a paragraph (CommonMark
+starts it there), a fence indented in a list, GitBook's emoji shortcodes, `{% page-ref %}` and
 `{% file %}` cards, GitBook's heading anchors (`Tips & tricks` -> `#tips-and-tricks`, a kept
 `<a id>`), its `broken-reference` links and `/root` links; CommonMark's `\\<` escape; a raw
 HTML block around a fence, and an attribute without a value, taken for broken HTML by check;
@@ -62,9 +63,8 @@ Test a drop on a `cold saucer`: it should **wrinkle**.
 - push it with a finger
 - wait a minute
 
-~~~html
-<img src="missing.png"> and [not a link](nowhere.md)
-~~~
+<pre><code># not a heading: GitBook's code
+</code></pre>
 
 </details>
 
@@ -74,18 +74,27 @@ Boil them for ten minutes.
 </details>
 
 <details><summary>Raw</summary><p>Only <b>HTML</b> here.</p></details>
+
+<div align="center">
+
+![A jar](jar.png)
+
+</div>
 """
 
 
-def test_details_holding_markdown_become_details_blocks() -> None:
+def test_details_and_divs_holding_markdown_are_converted_by_the_builder() -> None:
     text = to_builder(DETAILS, "plain")
-    assert '??? "Setting point"\n    Test a drop on a `cold saucer`' in text
-    assert '???+ "Jars"\n    Boil them for ten minutes.' in text
+    assert '<details markdown="1">\n\n<summary>Setting point</summary>' in text
+    assert '<details open markdown="1"><summary>Jars</summary>' in text
+    assert '<div align="center" markdown="1">' in text
     assert "<details><summary>Raw</summary><p>Only <b>HTML</b> here.</p></details>" in text  # HTML: kept
     html = new_markdown().convert(text)
     assert "<summary>Setting point</summary>" in html and "<code>cold saucer</code>" in html
     assert "<strong>wrinkle</strong>" in html and "<li>wait a minute</li>" in html
-    assert "`" not in html.split("<pre")[0] and "**" not in html
+    assert "<pre><code># not a heading" in html and "<h1>not a heading" not in html  # raw HTML stays raw
+    assert '<img alt="A jar" src="jar.png"' in html
+    assert "`" not in html and "**" not in html and "markdown=" not in html
 
 
 def test_a_details_block_never_closed_is_left_for_check_to_report() -> None:
@@ -93,11 +102,32 @@ def test_a_details_block_never_closed_is_left_for_check_to_report() -> None:
     assert to_builder(text, "plain") == text
 
 
-def test_code_inside_a_details_block_is_not_rewritten_by_the_import(tmp_path: Path) -> None:
-    report = _import(tmp_path, {"jams.md": DETAILS})
-    text = _chapter(report, 1)
-    assert '    <img src="missing.png"> and [not a link](nowhere.md)' in text
+def test_a_fence_indented_in_a_list_is_code_to_the_import(tmp_path: Path) -> None:
+    report = _import(tmp_path, {"jams.md": (
+        "# Jams\n\n1. Label the jar:\n\n    ~~~html\n    <img src=\"missing.png\"> [not a link](nowhere.md)\n"
+        "    ~~~\n\n2. Store it.\n")})
+    assert '    <img src="missing.png"> [not a link](nowhere.md)' in _chapter(report, 1)
     assert not _notes(report, "missing.png") and not _notes(report, "nowhere.md")
+
+
+# --- a list right under a paragraph or a quote --------------------------------------------------
+
+
+@pytest.mark.parametrize(("markdown", "items"), [
+    ("For each jar, note:\n* the fruit\n* the date\n", ["the fruit", "the date"]),
+    ("> [!TIP]\n> Keep to hand:\n> - a funnel\n> - a ladle\n", ["a funnel", "a ladle"]),
+    ("* Wash the jars.\n*   Dry them:\n\n    > in a low oven.\n* Fill them.\n",
+     ["Wash the jars.", "Dry them:", "Fill them."]),
+])
+def test_a_list_right_under_a_paragraph_or_a_quote_is_a_list(markdown: str, items: list[str]) -> None:
+    root = etree.fromstring(f"<div>{new_markdown().convert(to_builder(markdown, 'gitbook'))}</div>")
+    assert [(li.findtext("p") or li.text or "").strip() for li in root.iter("li")] == items
+    assert "*" not in "".join(root.itertext()) and "- a" not in "".join(root.itertext())
+
+
+def test_a_numbered_line_other_than_1_goes_on_with_its_paragraph_as_in_commonmark() -> None:
+    text = "We kept\n2. jars of each.\n"
+    assert to_builder(text, "gitbook") == text
 
 
 # --- emoji shortcodes ----------------------------------------------------------------------------

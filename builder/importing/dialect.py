@@ -3,12 +3,16 @@
 In: one chapter's text, its directives already carried out (builder.importing.directives),
 and the flavour of its source. Out: the same text with
 
-- each `<details>` block whose body is Markdown (CommonMark ends the HTML block at the
-  first blank line, so GitHub, GitBook and mdBook convert what follows it) made a
-  pymdownx.details block, `??? "Summary"` (`???+` when open) with its body indented under
-  it: Python-Markdown keeps the whole `<details>` … `</details>` as raw HTML, and its
-  Markdown (code, lists, links, emphasis) would be printed as written. A block that is
-  HTML throughout, or that never closes, is left as it is (check reports the latter);
+- `markdown="1"` on each `<details>` or `<div>` whose content is Markdown: CommonMark ends
+  the HTML block its opening line (and a `<summary>`) starts at the first blank line, so
+  GitHub, GitBook and mdBook convert what follows; Python-Markdown keeps the whole element as
+  raw HTML, and its Markdown (code, lists, links, emphasis) would be printed as written. The
+  attribute asks the builder's md_in_html to convert it, raw HTML inside (GitBook's `<pre>`
+  code, figures) staying raw. An element that is HTML throughout, or never closes, is left as
+  it is (check reports the latter);
+- a list right under a paragraph's (or a quote's) last line set apart by a blank line:
+  CommonMark starts the list there, Python-Markdown would run it into the paragraph (not for
+  Leanpub's Markdown);
 - for GitBook and plain (GitHub) sources, emoji shortcodes (`:bulb:`, `:warning:`) outside
   code made the characters they stand for, by pymdownx's emoji indexes (GitHub's names
   first); a name in no index is left as written. mdBook and Leanpub print them as text.
@@ -25,109 +29,115 @@ from functools import cache
 from builder.importing.directives import Flavour
 from builder.importing.text import marked_lines
 
-_DETAILS_OPEN = re.compile(r"^([ \t]*)<details(\s+[^>]*)?>(.*)$", re.IGNORECASE)
-_DETAILS_CLOSE = re.compile(r"</details\s*>[ \t]*$", re.IGNORECASE)
-_DETAILS_ANY = re.compile(r"<(/?)details(?=[\s>])", re.IGNORECASE)
-_SUMMARY = re.compile(r"^[ \t]*<summary\b[^>]*>(.*?)</summary\s*>[ \t]*$", re.IGNORECASE | re.DOTALL)
-_OPEN_ATTRIBUTE = re.compile(r"\bopen\b", re.IGNORECASE)
-_INDENT = "    "
+# An opening tag at the start of its line (Python-Markdown's raw blocks start there), and what follows it.
+_OPENING = re.compile(r"^<(details|div)(\s[^>]*)?>(.*)$", re.IGNORECASE)
+_SUMMARY = re.compile(r"^[ \t]*<summary\b[^>]*>.*?</summary\s*>[ \t]*$", re.IGNORECASE | re.DOTALL)
+_MARKDOWN_ATTRIBUTE = re.compile(r"\smarkdown\s*=", re.IGNORECASE)
 
 
 def to_builder(text: str, flavour: Flavour) -> str:
-    """*text* with its `<details>` blocks, and for GitBook and GitHub its emoji shortcodes, made
-    what the builder reads the same way."""
-    lines = _details(text.split("\n"))
+    """*text* with its `<details>` and `<div>` holding Markdown, and for GitBook and GitHub its
+    emoji shortcodes, made what the builder reads the same way."""
+    lines = _markdown_inside(text.split("\n"))
+    if flavour != "leanpub":
+        lines = _lists_apart(lines)
     if flavour in ("gitbook", "plain"):
         lines = _emoji(lines)
     return "\n".join(lines)
 
 
-# --- <details> -------------------------------------------------------------------------------------
+# --- <details> and <div> holding Markdown --------------------------------------------------------
 
 
-def _details(lines: Sequence[str]) -> list[str]:
+def _markdown_inside(lines: Sequence[str]) -> list[str]:
     code = [in_code for _, in_code in marked_lines("\n".join(lines))]
-    out: list[str] = []
-    index = 0
-    while index < len(lines):
-        block = None if code[index] else _details_block(lines, code, index)
-        if block is None:
-            out.append(lines[index])
-            index += 1
-            continue
-        lead, is_open, summary, body, after = block
-        if out and out[-1].strip():
-            out.append("")
-        out.append(f'{lead}???{"+" if is_open else ""} "{_title(summary)}"')
-        out += [f"{lead}{_INDENT}{line[_common_lead(line, lead):]}" if line.strip() else ""
-                for line in _details(body)]
-        if after < len(lines) and lines[after].strip():
-            out.append("")
-        index = after
+    out = list(lines)
+    for index, line in enumerate(lines):
+        opening = None if code[index] else _OPENING.match(line)
+        if opening and not _MARKDOWN_ATTRIBUTE.search(opening[2] or "") \
+                and _holds_markdown(lines, code, index):
+            cut = opening.end(2) if opening[2] else len(opening[1]) + 1
+            out[index] = f'{line[:cut]} markdown="1"{line[cut:]}'
     return out
 
 
-def _details_block(lines: Sequence[str], code: Sequence[bool],
-                   start: int) -> tuple[str, bool, str, list[str], int] | None:
-    """(the lead, open?, the summary's inner HTML, the body's lines, the index after the block)
-    for a `<details>` opening at *start* whose body is Markdown; None for any other line."""
-    opening = _DETAILS_OPEN.match(lines[start])
-    if opening is None:
-        return None
-    lead, is_open = opening[1], bool(_OPEN_ATTRIBUTE.search(opening[2] or ""))
-    head, index = opening[3], start + 1
-    if not head.strip():  # the summary on a line of its own, perhaps after a blank line
+def _holds_markdown(lines: Sequence[str], code: Sequence[bool], start: int) -> bool:
+    """Whether the element opened on line *start* holds Markdown as CommonMark reads it: nothing
+    after the opening but a `<summary>` (on its line, or the next ones), then a blank line, and
+    a line that closes the element (outside code, the same elements inside it counted)."""
+    opening = _OPENING.match(lines[start])
+    assert opening is not None  # the caller matched it
+    name, head, index = opening[1].lower(), opening[3], start + 1
+    if name == "details" and not head.strip():  # the summary on a line of its own, perhaps after a blank
         while index < len(lines) and not lines[index].strip():
             index += 1
         head = lines[index] if index < len(lines) and "<summary" in lines[index].lower() else ""
         index += 1 if head else 0
     while head and "</summary" not in head.lower() and index < len(lines) and lines[index].strip():
         head, index = f"{head} {lines[index].strip()}", index + 1
-    summary = _SUMMARY.match(head) if head.strip() else None
-    if head.strip() and summary is None:
-        return None  # more HTML than a summary: the block is HTML, not Markdown
+    if head.strip() and not (name == "details" and _SUMMARY.match(head)):
+        return False  # more HTML on the opening's lines: CommonMark reads it all as HTML
     if index >= len(lines) or lines[index].strip():
-        return None  # no blank line: CommonMark reads the rest as HTML too
-    close = _closing(lines, code, index)
-    if close is None:
-        return None
-    body = list(lines[index:close])
-    last = _DETAILS_CLOSE.sub("", lines[close])
-    if last.strip():
-        body.append(last)
-    while body and not body[0].strip():
-        body.pop(0)
-    while body and not body[-1].strip():
-        body.pop()
-    return lead, is_open, summary[1] if summary else "", body, close + 1
+        return False  # no blank line: the rest is HTML too
+    return _closed(lines, code, index, name)
 
 
-def _closing(lines: Sequence[str], code: Sequence[bool], start: int) -> int | None:
-    """The line that closes the `<details>` open before *start* (nested ones counted), outside code."""
+def _closed(lines: Sequence[str], code: Sequence[bool], start: int, name: str) -> bool:
+    tags = re.compile(rf"<(/?){name}(?=[\s>])", re.IGNORECASE)
     depth = 1
     for index in range(start, len(lines)):
-        if code[index]:
-            continue
-        for tag in _DETAILS_ANY.finditer(lines[index]):
+        for tag in [] if code[index] else tags.finditer(lines[index]):
             depth += -1 if tag[1] else 1
             if depth == 0:
-                return index if _DETAILS_CLOSE.search(lines[index]) else None
-    return None
+                return True
+    return False
 
 
-def _title(summary: str) -> str:
-    """The summary as pymdownx.details' title: one line, its HTML kept (the builder renders it),
-    a leading # escaped (pymdownx would make it a heading)."""
-    title = " ".join(summary.split()) or "Details"  # GitHub's word for a block without a summary
-    return "\\" + title if title.startswith("#") else title
+# --- a list right under a paragraph ---------------------------------------------------------------
+
+# A list item CommonMark lets interrupt a paragraph: a bullet, or the number 1, then text.
+_INTERRUPTING_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")
+_ANY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_QUOTE = re.compile(r"^(?:[ \t]*>[ ]?)*")
+_ALERT = re.compile(r"[ \t]*\[![A-Za-z]+\][ \t]*")
+# A paragraph's first line that is no plain text: indented code, a table, HTML, a heading, an alert.
+_NOT_A_PARAGRAPH = re.compile(r"^(?: {4}|\t|[ \t]*(?:\||<|#|\[!|```|~~~))")
 
 
-def _common_lead(line: str, lead: str) -> int:
-    """How much of *lead* (the opening's indentation) *line* starts with."""
-    count = 0
-    while count < len(lead) and count < len(line) and line[count] == lead[count]:
-        count += 1
-    return count
+def _lists_apart(lines: Sequence[str]) -> list[str]:
+    """A blank line (in the same quote) between a paragraph, or a deeper quote, and the list that
+    follows it on the next line: CommonMark starts the list there, Python-Markdown would make it
+    the paragraph's text (`For each one:` then `* the first` printed as `For each one: * the first`)."""
+    marked = list(marked_lines("\n".join(lines)))
+    out: list[str] = []
+    start = 0  # the first line of the block the line is in
+    for index, (line, code) in enumerate(marked):
+        quote = _quote_of(line)
+        body = line[len(quote):]
+        if not body.strip() or code or _ALERT.fullmatch(body):  # an alert's marker heads no paragraph
+            start = index + 1
+        elif index > start and _INTERRUPTING_ITEM.match(body) and (
+                _paragraph(marked, start, index, quote) or len(_quote_of(marked[index - 1][0]).strip()) >
+                len(quote.strip())):  # or it ends a quote: it is no lazy line of the quote's paragraph
+            out.append(quote.rstrip())
+            start = index
+        out.append(line)
+    return out
+
+
+def _paragraph(marked: Sequence[tuple[str, bool]], start: int, end: int, quote: str) -> bool:
+    """Whether lines *start* to *end* (not included) are a paragraph of plain text in *quote*."""
+    if any(_quote_of(line).strip() != quote.strip() for line, _ in marked[start:end]):
+        return False
+    first = marked[start][0]
+    body = first[len(_quote_of(first)):]
+    return not (_ANY_ITEM.match(body) or _NOT_A_PARAGRAPH.match(body))
+
+
+def _quote_of(line: str) -> str:
+    """The block-quote markers *line* starts with ("" for none)."""
+    found = _QUOTE.match(line)
+    return found[0] if found else ""
 
 
 # --- emoji shortcodes ------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ MARKDOWN_EXTENSIONS: list[Any] = [
     "footnotes",
     "attr_list",
     "def_list",
+    "md_in_html",  # <details markdown="1">: Markdown inside an HTML block (the importer marks GitHub's)
     "smarty",
     "toc",
     "sane_lists",
