@@ -23,9 +23,9 @@ file is written.
 The stages, in builder/importing/: `order` (which files, in which order, their new
 names), `text` (each chapter's text made ready), `directives` (other tools' template
 directives), `dialect` (what GitHub and GitBook render that Python-Markdown reads
-otherwise: <details> blocks, emoji shortcodes), `links` (anchors, links and images
-rewritten), `metadata` (the book's metadata and book.toml), all filling in one
-`plan.Plan`; this module runs them and writes the files.
+otherwise: Markdown inside <details>, a list under a paragraph, emoji shortcodes),
+`links` (anchors, links and images rewritten), `metadata` (the book's metadata and
+book.toml), all filling in one `plan.Plan`; this module runs them and writes the files.
 """
 
 from __future__ import annotations

@@ -207,6 +207,14 @@ def test_gitbook_heading_anchors_reach_their_headings(gitbook: ImportReport) -> 
     assert "## Keeping it cool {#cellar-storage}" in _chapter(gitbook, 3)
 
 
+def test_a_gitbook_description_stands_under_the_pages_title(gitbook: ImportReport, tmp_path: Path) -> None:
+    assert _chapter(gitbook, 3).startswith("# Cider\n\nPressing apples.\n\n[Fruit presses]")
+    assert not _notes(gitbook, "presses/cider.md", "front matter")
+    report = _import(tmp_path, {"one.md": "---\ndescription: Not shown here.\nlayout: page\n---\n# One\n"})
+    assert "Not shown" not in _chapter(report, 1)  # not GitBook's: a page's metadata
+    assert _notes(report, "one.md", "front matter (description, layout)")
+
+
 def test_broken_and_root_links(gitbook: ImportReport) -> None:
     storage = _chapter(gitbook, 4)
     assert "[the presses](02-presses.md)" in storage

@@ -74,6 +74,7 @@ class Plan:
     within: Path = Path("/nonexistent")  # included files are read from inside this folder
     variables: dict[str, str] = field(default_factory=dict)  # GitBook's book.json variables
     roles: dict[Path, str] = field(default_factory=dict)  # source file -> its front matter's role
+    leads: dict[Path, str] = field(default_factory=dict)  # source file -> GitBook's description of it
 
     def where(self, path: Path) -> str:
         return path.relative_to(self.source).as_posix()

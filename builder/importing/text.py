@@ -3,7 +3,8 @@
 In: a listed source file and the Plan (its source folder, flavour, variables).
 Out: the chapter's Markdown as text with `\\n` line ends (a file not in UTF-8 is
 read as Windows-1252), without YAML front matter (its title becomes the heading
-where the file has none; its `role:` is kept in the Plan), GitBook's empty
+where the file has none; its `role:`, and GitBook's `description:`, which then
+stands under the heading, are kept in the Plan), GitBook's empty
 heading anchors or control characters, the other tools' directives expanded
 (builder.importing.directives). Then, over the whole Plan: files left empty
 dropped, a heading that repeats the book's title at the top of most files left
@@ -94,8 +95,9 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
 
 def _without_front_matter(text: str, path: Path, plan: Plan) -> tuple[str, int]:
     """YAML front matter (Jekyll, Hugo, MkDocs, Leanpub) is not text: its title becomes the
-    chapter's heading where the file has none; the rest is left out. Also the file's line the
-    text returned starts at (the notes name the file's own lines)."""
+    chapter's heading where the file has none; GitBook's description, which GitBook shows under
+    the page's title, is kept in the Plan (with_heading puts it there); the rest is left out.
+    Also the file's line the text returned starts at (the notes name the file's own lines)."""
     found = _FRONT_MATTER.match(text)
     if not found:
         return text, 1
@@ -113,13 +115,29 @@ def _without_front_matter(text: str, path: Path, plan: Plan) -> tuple[str, int]:
     title = data.get("title")
     if isinstance(title, str) and title.strip() and not first_heading(rest.split("\n")):
         rest, first_line = f"# {title.strip()}\n\n{rest}", first_line - 2
-    plan.notes.append(f"{plan.where(path)}: its front matter ({', '.join(map(str, data))}) is left out")
+    description = data.get("description")
+    if plan.flavour == "gitbook" and isinstance(description, str) and description.strip():
+        plan.leads[path] = " ".join(description.split())
+    left_out = [str(key) for key in data if not (key == "description" and path in plan.leads)]
+    if left_out:
+        plan.notes.append(f"{plan.where(path)}: its front matter ({', '.join(left_out)}) is left out")
     return rest, first_line
 
 
 def with_heading(text: str, entry: Entry, plan: Plan) -> str:
     """The text opening with a level-1 heading: its own (a lower one is promoted, the headings
-    under it with it), or one made from the best title known."""
+    under it with it), or one made from the best title known; GitBook's description under it."""
+    headed = _headed(text, entry, plan)
+    lead = plan.leads.get(entry.path)
+    if not lead:
+        return headed
+    lines = headed.split("\n")
+    setext = len(lines) > 1 and bool(_SETEXT.match(lines[1])) and not ATX.match(lines[0])
+    heading, rest = lines[:2 if setext else 1], "\n".join(lines[2 if setext else 1:]).lstrip("\n")
+    return "\n".join([*heading, "", lead, "", rest])
+
+
+def _headed(text: str, entry: Entry, plan: Plan) -> str:
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     level, own_title = _heading_at(lines, first)
