@@ -2,7 +2,8 @@
 the importer and the builder getting wrong, each shown by a small source written for the test.
 
 GitHub's `<details>` and `<div>` holding Markdown, a list right under a paragraph (CommonMark
-starts it there), a fence indented in a list, GitBook's emoji shortcodes, `{% page-ref %}` and
+starts it there), what a list item holds indented 2 columns (Python-Markdown wants 4), a fence
+indented in a list, GitBook's emoji shortcodes, `{% page-ref %}` and
 `{% file %}` cards, GitBook's heading anchors (`Tips & tricks` -> `#tips-and-tricks`, a kept
 `<a id>`), its `broken-reference` links and `/root` links; CommonMark's `\\<` escape; a raw
 HTML block around a fence, and an attribute without a value, taken for broken HTML by check;
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from builder.cli import main
 from builder.importer import ImportReport, import_book
@@ -123,6 +125,46 @@ def test_a_list_right_under_a_paragraph_or_a_quote_is_a_list(markdown: str, item
     root = etree.fromstring(f"<div>{new_markdown().convert(to_builder(markdown, 'gitbook'))}</div>")
     assert [(li.findtext("p") or li.text or "").strip() for li in root.iter("li")] == items
     assert "*" not in "".join(root.itertext()) and "- a" not in "".join(root.itertext())
+
+
+LISTS = """\
+* Apples
+  * Bramley
+    * for cooking
+
+  Keep them cool.
+
+  ```text
+  store: cellar
+    shelf: 2
+  ```
+* Pears
+
+1. Pick
+   - by hand
+2. Sort
+
+* * *
+
+After the list.
+"""
+
+
+def test_what_a_list_item_holds_is_indented_as_python_markdown_reads_it() -> None:
+    html = new_markdown().convert(to_builder(LISTS, "gitbook"))
+    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    apples = root.find("ul/li")
+    assert apples is not None
+    assert [li.text for li in apples.iter("li")][1:] == ["Bramley", "for cooking"]  # nested, not run in
+    assert apples.findtext("p[2]") == "Keep them cool."  # the item's own paragraph
+    assert "store: cellar\n  shelf: 2" in "".join(apples.find(".//pre").itertext())  # its code, as written
+    assert [li.text for li in root.findall("ol/li/ul/li")] == ["by hand"]
+    assert root.find("hr") is not None and root.findtext("p") == "After the list."
+
+
+def test_a_list_indented_four_columns_reads_as_before() -> None:
+    text = "- Plums\n    - Damson\n\n    Sour.\n"
+    assert new_markdown().convert(to_builder(text, "plain")) == new_markdown().convert(text)
 
 
 def test_a_numbered_line_other_than_1_goes_on_with_its_paragraph_as_in_commonmark() -> None:

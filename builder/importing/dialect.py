@@ -13,6 +13,9 @@ and the flavour of its source. Out: the same text with
 - a list right under a paragraph's (or a quote's) last line set apart by a blank line:
   CommonMark starts the list there, Python-Markdown would run it into the paragraph (not for
   Leanpub's Markdown);
+- what a list item holds (a nested list, a paragraph after a blank line, code) indented by 4
+  columns a level, as Python-Markdown reads it, where CommonMark indents it as far as the
+  item's text (2 columns under `* `): a list nested 2 deep was run into its parent;
 - for GitBook and plain (GitHub) sources, emoji shortcodes (`:bulb:`, `:warning:`) outside
   code made the characters they stand for, by pymdownx's emoji indexes (GitHub's names
   first); a name in no index is left as written. mdBook and Leanpub print them as text.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from builder.importing.directives import Flavour
@@ -41,6 +45,7 @@ def to_builder(text: str, flavour: Flavour) -> str:
     lines = _markdown_inside(text.split("\n"))
     if flavour != "leanpub":
         lines = _lists_apart(lines)
+    lines = _list_indents(lines)
     if flavour in ("gitbook", "plain"):
         lines = _emoji(lines)
     return "\n".join(lines)
@@ -138,6 +143,65 @@ def _quote_of(line: str) -> str:
     """The block-quote markers *line* starts with ("" for none)."""
     found = _QUOTE.match(line)
     return found[0] if found else ""
+
+
+# --- what a list item holds, indented as Python-Markdown reads it ------------------------------------
+
+# A list item's marker, and the spaces to its text: its content starts where the text does.
+_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( +|$)")
+_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # * * *: a thematic break, no item
+_TAB_STOP = 4  # Python-Markdown's, for every level of a list
+
+
+@dataclass(frozen=True)
+class _Item:
+    content: int  # the column its content starts at in the source
+    depth: int  # 0 for an item of a list at the top
+
+
+def _list_indents(lines: Sequence[str]) -> list[str]:
+    """Each list item's content (nested lists, paragraphs after a blank line, code) indented by
+    4 columns a level, as Python-Markdown reads it: CommonMark (GitHub, GitBook, mdBook, Leanpub)
+    indents it as far as the item's text, 2 columns under `* `, 3 under `1. `, and
+    Python-Markdown ran a list nested 2 deep into its parent and left such paragraphs out of
+    their item. A lazy line (text right under text) stays as written; quoted lines are left alone."""
+    marked = list(marked_lines("\n".join(lines)))
+    out: list[str] = []
+    stack: list[_Item] = []
+    previous, previous_code = "", False
+    for line, code in marked:
+        expanded = _expand_lead(line)
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        item = None if code or _BREAK.match(expanded) else _ITEM.match(expanded)
+        if not line.strip():
+            out.append(line)
+        elif item and not expanded.lstrip().startswith(">"):
+            while stack and indent < stack[-1].content:
+                stack.pop()
+            spaces = len(item[3]) if item[3] and len(item[3]) <= 4 else 1
+            depth = len(stack)
+            stack.append(_Item(indent + len(item[2]) + spaces, depth))
+            out.append(line if depth == 0 else " " * (_TAB_STOP * depth) + expanded[indent:])
+        elif not stack or expanded.lstrip().startswith(">"):
+            out.append(line)
+        elif previous.strip() and not code and not previous_code:
+            out.append(line)  # lazy: the paragraph above goes on
+        else:
+            while stack and indent < stack[-1].content and not (code and previous_code):  # not in a fence
+                stack.pop()
+            if not stack:
+                out.append(line)
+            else:
+                top = stack[-1]
+                out.append(" " * (_TAB_STOP * (top.depth + 1)) + expanded[min(indent, top.content):])
+        previous, previous_code = line, code
+    return out
+
+
+def _expand_lead(line: str) -> str:
+    """*line* with the tabs of its indentation made spaces (to 4-column stops)."""
+    body = line.lstrip(" \t")
+    return line[:len(line) - len(body)].expandtabs(_TAB_STOP) + body
 
 
 # --- emoji shortcodes ------------------------------------------------------------------------------
