@@ -283,6 +283,12 @@ def test_the_gitbook_builds_clean_with_its_constructs_rendered(gitbook: ImportRe
     assert cider.find(f".//{XHTML}h2[@id='ch-{gitbook.chapters[2].stem}--cellar-storage']") is not None
 
 
+def test_control_characters_are_reported_at_their_lines(tmp_path: Path) -> None:
+    report = _import(tmp_path, {"one.md": "# One\n\nA bell\x07 rang.\n\nAnd\x08 again.\n"})
+    assert "\x07" not in _chapter(report, 1)
+    assert _notes(report, "one.md:3: control characters", "(lines 3, 5)")
+
+
 # --- Leanpub: the manuscript folder --------------------------------------------------------------
 
 

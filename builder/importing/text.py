@@ -57,9 +57,13 @@ def read_markdown(path: Path, plan: Plan) -> str:
     rest, first_line = _without_front_matter(text, path, plan)
     expanded = expand(rest, path, BookFolder.at(plan.within), plan.flavour, plan.variables, first_line)
     plan.notes += expanded.notes
-    text = _without_heading_anchors(expanded.text)
+    source_text, text = text, _without_heading_anchors(expanded.text)
     if CONTROL_CHARACTERS.search(text):
-        plan.notes.append(f"{plan.where(path)}: control characters (a book cannot hold them) left out")
+        lines = sorted({source_text.count("\n", 0, found.start()) + 1
+                        for found in CONTROL_CHARACTERS.finditer(source_text)})
+        where = f"{plan.where(path)}:{lines[0]}" if lines else plan.where(path)  # else from an include
+        shown = f" (line{'s' * (len(lines) > 1)} {', '.join(map(str, lines[:10]))})" if lines else ""
+        plan.notes.append(f"{where}: control characters (a book cannot hold them) left out{shown}")
         text = CONTROL_CHARACTERS.sub("", text)
     return text.rstrip("\n") + "\n"
 
