@@ -23,6 +23,7 @@ from markdown.util import HTML_PLACEHOLDER_RE
 from builder import checks, legacy
 from builder.config import checked_role, slugify, unique_slug
 from builder.errors import Location, Problems
+from builder.glyphs import report_undrawable
 from builder.images import collect_images
 from builder.manuscript.convert import without_set_asides
 from builder.manuscript.files import read_text
@@ -138,6 +139,7 @@ def chapter_source(number: int, path: Path, book_root: Path) -> ChapterSource:
     if text is not None:
         text = with_snippets(path, text, book_root, problems)
         text = checks.clean_characters(path, text, problems)
+        report_undrawable(path, text, problems)
         if not checks.check_bounds(path, text, problems):
             text = None  # nothing to convert: it would exhaust the converter or the layout
     return ChapterSource(number, path, text, problems, role, role_line)
