@@ -123,8 +123,8 @@ def test_nothing_outside_was_opened_no_program_ran_nothing_connected(outcomes: d
     programs = {match.group(1) for line in lines if "= 0" in line
                 and (match := re.search(r'execve\("([^"]+)"', line))}
     # the builder's own programs, none of the book's: ldconfig -p (WeasyPrint's libraries found
-    # faster) and fc-match (the drawn cover's typeface)
-    builders_own = {"/sbin/ldconfig", "/usr/sbin/ldconfig", "/usr/bin/fc-match"}
+    # faster), fc-match (the drawn cover's typeface) and fc-list (the characters fonts have)
+    builders_own = {"/sbin/ldconfig", "/usr/sbin/ldconfig", "/usr/bin/fc-match", "/usr/bin/fc-list"}
     assert {os.path.realpath(p) for p in programs} <= builders_own, programs
     network = [line for line in lines if "connect(" in line and ("AF_INET" in line or "AF_INET6" in line)]
     assert network == [], network[:5]
