@@ -237,7 +237,8 @@ def test_left_to_itself_the_narrow_book_has_every_fault(narrow: Path,
     counts = _counts(document)
     assert {"ladder", "page-end", "runt"} <= set(counts), counts
     assert "hyphenated titles" not in counts, counts
-    assert any(message.message.startswith("typography: ") for message in messages)
+    [left] = [message for message in messages if message.message.startswith("typography: ")]
+    assert left.path == narrow / "chapters/01-narrow.md", "the warning names the chapter it is in"
 
 
 @pytest.mark.parametrize("book", ["narrow", "real", "tech"])
