@@ -61,17 +61,9 @@ def layout(book: Book, print_html: str, resources: dict[str, bytes]) -> tuple[An
                    in zip(collected.records[last:], collected.sheets[last:], strict=True)]
     left = outcome.summary()
     if left:
-        diagnostics.append(Diagnostic(left, _chapter_file(book, outcome.left[0].line.block[0])
-                                      if outcome.left else root))
+        chapter = book.chapter_with_id(outcome.left[0].line.block[0]) if outcome.left else None
+        diagnostics.append(Diagnostic(left, chapter.source if chapter else root))
     return outcome.document, diagnostics
-
-
-def _chapter_file(book: Book, section_id: str) -> Path:
-    """The chapter file a section of the print HTML comes from (its id is the chapter's slug
-    or starts with it and "--"); the book folder for a section of no chapter."""
-    return next((chapter.source for chapter in book.chapters
-                 if section_id == chapter.slug or section_id.startswith(f"{chapter.slug}--")),
-                book.meta.root)
 
 
 @contextmanager

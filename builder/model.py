@@ -402,6 +402,12 @@ class Book:
         return tuple(sorted((c for c in self.chapters if c.matter == "back"),
                             key=lambda c: BACK_ROLES.index(c.role)))
 
+    def chapter_with_id(self, element_id: str) -> Chapter | None:
+        """The chapter an id of the print HTML belongs to: its slug, or one that starts with
+        it and "--" (builder.manuscript.links.prefix_ids); None for an id of no chapter."""
+        return next((chapter for chapter in self.chapters
+                     if element_id == chapter.slug or element_id.startswith(f"{chapter.slug}--")), None)
+
     @property
     def body_start(self) -> str:
         """The slug of the page the body opens with, printed page 1: the first

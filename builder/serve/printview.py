@@ -83,9 +83,8 @@ def _in_another_chapter(message: Diagnostic, book: Book, slug: str) -> bool:
     """Whether *message* is WeasyPrint's about a cross-reference to an anchor of another
     chapter (every id in a chapter is its slug or starts with it and "--")."""
     found = UNDEFINED_ANCHOR.search(message.message)
-    return found is not None and any(
-        found.group(1) == chapter.slug or found.group(1).startswith(f"{chapter.slug}--")
-        for chapter in book.chapters if chapter.slug != slug)
+    chapter = book.chapter_with_id(found.group(1)) if found else None
+    return chapter is not None and chapter.slug != slug
 
 
 def _cpu_time() -> float:
