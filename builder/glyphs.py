@@ -32,15 +32,12 @@ def report_undrawable(path: Path, text: str, problems: Problems) -> None:
     if coverage is None:
         return
     starts, ends = coverage
-    missing: dict[str, int] = {}  # character -> its first offset in the text
-    for offset, character in enumerate(text):
-        if character.isascii() or character in missing or _needs_no_glyph(character):
-            continue
-        code = ord(character)
-        index = bisect.bisect_right(starts, code) - 1
-        if index < 0 or code > ends[index]:
-            missing[character] = offset
-    for character, offset in list(missing.items())[:MAX_WARNINGS]:
+    # The text's distinct characters (a set made in C: this runs for every chapter on every
+    # preview rebuild), then each missing one's first place, in the order they appear.
+    missing = sorted((text.index(character), character) for character in set(text)
+                     if not character.isascii() and not _needs_no_glyph(character)
+                     and not _covered(ord(character), starts, ends))
+    for offset, character in missing[:MAX_WARNINGS]:
         problems.warning(
             f"no font installed on this machine has {character!r} (U+{ord(character):04X} "
             f"{unicodedata.name(character, 'unnamed').lower()}, {text.count(character)} in this file): "
@@ -50,6 +47,11 @@ def report_undrawable(path: Path, text: str, problems: Problems) -> None:
     if len(missing) > MAX_WARNINGS:
         problems.warning(f"{len(missing) - MAX_WARNINGS} more characters no installed font has",
                          Location(path))
+
+
+def _covered(code: int, starts: list[int], ends: list[int]) -> bool:
+    index = bisect.bisect_right(starts, code) - 1
+    return index >= 0 and code <= ends[index]
 
 
 def _needs_no_glyph(character: str) -> bool:
