@@ -130,16 +130,22 @@ def test_an_edit_shows_by_itself_an_error_shows_where_and_the_fix_brings_it_back
     assert "chapters/01-first.md" in log.read_text(encoding="utf-8")
 
 
+def _status_once_printed(url: str, chapter: Path, slug: str) -> dict[str, Any]:
+    """A sentence added to *chapter*; the preview's status once its print pages are laid out."""
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    deadline = time.monotonic() + 30
+    while slug not in (status := json.loads(get(url, "/status.json")[1]))["print"]:
+        assert time.monotonic() < deadline, f"no print pages: {status}"
+        time.sleep(0.1)
+    return dict(status)
+
+
 def test_the_print_view_shows_the_edited_chapters_pages(tmp_path: Path) -> None:
     require_command("pdftoppm")
     book = copy_book(SMALL_BOOK, tmp_path / "book")
     chapter = book / "chapters" / "02-second.md"
     with serving(book) as (url, _, _log):
-        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-        deadline = time.monotonic() + 30
-        while "ch-02-second" not in (status := json.loads(get(url, "/status.json")[1]))["print"]:
-            assert time.monotonic() < deadline, f"no print pages: {status}"
-            time.sleep(0.1)
+        status = _status_once_printed(url, chapter, "ch-02-second")
         status_code, page = get(url, f"/print/ch-02-second.html?v={status['print']['ch-02-second']}")
         assert status_code == 200
         images = re.findall(r"src='(/print/ch-02-second/\d+\.png\?v=\d+)'", page.decode("utf-8"))
@@ -158,11 +164,7 @@ def test_a_link_to_another_chapter_is_no_problem_in_the_print_view(tmp_path: Pat
     chapter = book / "chapters" / "01-first.md"
     assert "](#the-end)" in chapter.read_text(encoding="utf-8")  # a link into chapter 2
     with serving(book) as (url, _, _log):
-        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-        deadline = time.monotonic() + 30
-        while "ch-01-first" not in (status := json.loads(get(url, "/status.json")[1]))["print"]:
-            assert time.monotonic() < deadline, f"no print pages: {status}"
-            time.sleep(0.1)
+        status = _status_once_printed(url, chapter, "ch-01-first")
         assert status["problems"] == []
 
 
