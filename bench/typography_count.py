@@ -28,13 +28,12 @@ HERE = Path(__file__).resolve().parent
 def count(book_dir: Path) -> tuple[str, bool]:
     from builder import typography
     from builder.config import load_config
-    from builder.layout import layout
+    from builder.layout import layout, print_resources
     from builder.manuscript import read_book
     from builder.render import render_print
 
     book = read_book(load_config(book_dir))
-    resources = {f"styles/{name}": css.encode() for name, css in book.styles}
-    resources.update({image.href: image.data for image in book.images})
+    resources = print_resources(book)
     times: list[float] = []
     shipped = typography.settle
 

@@ -1,7 +1,8 @@
 """Stage 4a: the print edition's HTML -> WeasyPrint's laid-out Document.
 
 In: the template's one HTML document of the whole book and the in-memory
-resources (styles, images). Out: the laid-out Document, which the PDF writer
+resources (styles, images: `print_resources`, which makes the images grey for a
+black-ink printer's file). Out: the laid-out Document, which the PDF writer
 paints and the page map reads, and WeasyPrint's messages (of its last layout) as
 Diagnostics, with a warning where builder.typography's pass left a ladder, a
 page-end hyphen, a runt or an unbalanced heading. The pass lays the book out
@@ -64,6 +65,18 @@ def layout(book: Book, print_html: str, resources: dict[str, bytes]) -> tuple[An
         chapter = book.chapter_with_id(outcome.left[0].line.block[0]) if outcome.left else None
         diagnostics.append(Diagnostic(left, chapter.source if chapter else root))
     return outcome.document, diagnostics
+
+
+def print_resources(book: Book) -> dict[str, bytes]:
+    """What the print layout reads from memory: the book's style sheets and its images,
+    the images in grey for a black-ink printer's file (builder.black_ink)."""
+    from builder.black_ink import grey_image
+    from builder.printers import grey_interior
+
+    grey = grey_interior(book.meta.print)
+    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
+    resources.update({image.href: grey_image(image.data) if grey else image.data for image in book.images})
+    return resources
 
 
 @contextmanager

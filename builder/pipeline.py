@@ -29,7 +29,6 @@ from builder.dating import build_time
 from builder.errors import BuilderError, ConfigError, ManuscriptError, Problems, counted, ordered
 from builder.model import Book, BookMeta, Diagnostic, PageMap
 from builder.output import write_atomically
-from builder.printers import grey_interior
 from builder.speed import forking
 from builder.speed.cache import cache_key, has_page_map, load_page_map, store_page_map
 from builder.speed.forking import Beside
@@ -209,27 +208,16 @@ def _draft_beside_import(book_dir: Path, print_job: bool | None, pdf_variant: st
 
 def _lay_out(draft: _Draft, warnings: list[Diagnostic]) -> Any:
     """The print layout; its errors (and the style sheets') refuse the build."""
-    from builder.layout import layout
+    from builder.layout import layout, print_resources
 
     book = draft.book
     draft.style_problems.raise_if_errors(ManuscriptError)
     warnings += draft.style_problems.warnings
-    resources = {f"styles/{name}": css.encode("utf-8") for name, css in book.styles}
-    resources.update(_print_images(book))
-    document, messages = layout(book, draft.print_html, resources)
+    document, messages = layout(book, draft.print_html, print_resources(book))
     if any(message.level == "error" for message in messages):
         raise ManuscriptError.from_diagnostics([*warnings, *messages])
     warnings += messages
     return document
-
-
-def _print_images(book: Book) -> dict[str, bytes]:
-    """The images as the layout draws them: in grey for a black-ink interior."""
-    if not grey_interior(book.meta.print):
-        return {image.href: image.data for image in book.images}
-    from builder.black_ink import grey_image
-
-    return {image.href: grey_image(image.data) for image in book.images}
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,7 @@ def _laid_out(book_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, lis
 
     monkeypatch.setattr(LayoutContext, "__init__", recorded)
     book = read_book(load_config(book_dir))
-    resources = {f"styles/{name}": css.encode() for name, css in book.styles}
-    resources.update({image.href: image.data for image in book.images})
+    resources = builder.layout.print_resources(book)
     document, _ = builder.layout.layout(book, render_print(book), resources)
     return document, contexts, book
 

@@ -175,7 +175,7 @@ def test_the_print_view_lays_the_chapter_out_as_with_the_whole_front_and_back_ma
     require_command("pdftoppm")
     from PIL import Image, ImageChops
 
-    from builder.layout import layout
+    from builder.layout import layout, print_resources
     from builder.render import render_print
     from builder.serve.printview import RESOLUTION, chapter_alone, page_images, print_pages
     from builder.serve.snapshot import read_snapshot
@@ -185,9 +185,7 @@ def test_the_print_view_lays_the_chapter_out_as_with_the_whole_front_and_back_ma
     slug = "ch-02-figures"  # figures, a table, citations: the bibliography is in the back matter
     shown = print_pages(snapshot.book, slug)
     alone = chapter_alone(snapshot.book, slug)
-    resources = {f"styles/{name}": css.encode("utf-8") for name, css in alone.styles}
-    resources.update({image.href: image.data for image in alone.images})
-    document, _ = layout(alone, render_print(alone), resources)
+    document, _ = layout(alone, render_print(alone), print_resources(alone))
     first = next(number for number, page in enumerate(document.pages) if slug in page.anchors)
     assert first > 2 and any("bibliography" in page.anchors for page in document.pages)  # front, back
     whole, _ = page_images(document.copy(document.pages[first:]).write_pdf(), len(document.pages) - first,

@@ -202,12 +202,10 @@ def _narrow_book(root: Path) -> Path:
 
 
 def _laid_out(book_dir: Path) -> tuple[Any, list[Diagnostic]]:
-    from builder.layout import layout
+    from builder.layout import layout, print_resources
 
     book = read_book(load_config(book_dir))
-    resources = {f"styles/{name}": css.encode() for name, css in book.styles}
-    resources.update({image.href: image.data for image in book.images})
-    return layout(book, render_print(book), resources)
+    return layout(book, render_print(book), print_resources(book))
 
 
 def _counts(document: Any) -> Counter[str]:
