@@ -27,6 +27,7 @@ hash is in the JSON.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import hashlib
 import json
@@ -309,6 +310,9 @@ def take_snapshot(scratch: Path) -> str:
         for path in sorted((target / part).rglob("*")):
             if path.is_file():
                 digest.update(path.relative_to(target).as_posix().encode() + b"\0" + path.read_bytes())
+    # Compiled as an installed builder is (pip compiles at install): the warm-up round
+    # cannot leave .pyc files where PYTHONDONTWRITEBYTECODE is set, as it is on our machines.
+    compileall.compile_dir(target, quiet=1)
     _snapshot = target
     return digest.hexdigest()[:16]
 

@@ -18,6 +18,7 @@ import html.entities
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from lxml import etree
 
@@ -62,12 +63,25 @@ def clean_characters(path: Path, text: str, problems: Problems) -> str:
     return CONTROL_CHARACTERS.sub("", text).replace("\x85", " ")
 
 
+# Attributes that hold no address and run nothing: an element with only these (a code
+# token's span, most of a chapter's elements) needs no closer look.
+_INERT_ATTRIBUTES = frozenset({"class", "id", "title", "lang", "dir", "role", "alt", "colspan", "rowspan"})
+_WITH_ID_PATH = etree.XPath("descendant-or-self::*[@id]")
+
+
+def with_id(root: etree._Element) -> list[etree._Element]:
+    """*root* and the elements under it that have an id, in document order."""
+    return cast(list[etree._Element], _WITH_ID_PATH(root))
+
+
 def remove_unsafe_markup(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
     """Scripts, frames, event handlers and javascript: URLs have no place in a book."""
     for element in list(root.iter()):
         if not isinstance(element.tag, str):
             continue
         tag = element.tag.lower()
+        if tag not in FORBIDDEN_ELEMENTS and _INERT_ATTRIBUTES.issuperset(element.keys()):
+            continue
         if tag in FORBIDDEN_ELEMENTS:
             problems.error(f"<{tag}> is not allowed in a book (EPUB readers and printers refuse "
                            "active content); remove it", locate(path, text, f"<{tag}"))
@@ -123,12 +137,22 @@ def report_repaired_html(path: Path, text: str, raw_blocks: Iterable[str], probl
         if swallowed:
             problems.error(swallowed, where)
             continue
+        if _well_formed(stripped):
+            continue  # already XML (as highlighted code is): nothing for _as_xml to forgive
         try:
             etree.fromstring(f"<div>{_as_xml(stripped)}</div>".encode())
         except etree.XMLSyntaxError as exc:
             problems.warning(
                 f"raw HTML is not well-formed XHTML ({exc.msg.split(',')[0]}); it was repaired; "
                 "check the result or close every tag", where)
+
+
+def _well_formed(markup: str) -> bool:
+    try:
+        etree.fromstring(f"<div>{markup}</div>".encode())
+    except etree.XMLSyntaxError:
+        return False
+    return True
 
 
 _OPENING = re.compile(r"^<([a-zA-Z][\w-]*)\b[^>]*?(/?)>")
@@ -226,8 +250,8 @@ def skips(levels: Sequence[int], top: int) -> int:
 
 def check_duplicate_ids(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
     seen: set[str] = set()
-    for element in root.iter():
-        identifier = element.get("id") if isinstance(element.tag, str) else None
+    for element in with_id(root):
+        identifier = element.get("id")
         if not identifier:
             continue
         if identifier in seen:
@@ -239,18 +263,17 @@ def check_duplicate_ids(path: Path, text: str, root: etree._Element, problems: P
 def check_footnotes(path: Path, text: str, root: etree._Element, problems: Problems) -> None:
     """A `[^label]` left as text was never defined (Python-Markdown leaves it as is);
     in code, `[^…]` is code (a regex), not a note."""
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        # Whether a piece is in code is asked only of a piece that holds "[^" (a walk up the tree).
-        parent = element.getparent()
-        pieces = [piece for piece, holder in ((element.text, element), (element.tail, parent))
-                  if piece and "[^" in piece and (holder is None or not _in_code(holder))]
-        for piece in pieces:
+    for piece in cast(list[Any], _NOTE_CALL_TEXT(root)):  # lxml's "smart" strings
+        # A text's holder is the element it is the text of; a tail's, the parent of that element.
+        holder = piece.getparent() if piece.is_text else piece.getparent().getparent()
+        if holder is None or not _in_code(holder):
             for match in UNDEFINED_FOOTNOTE.finditer(piece):
                 problems.error(f"footnote [^{match.group(1)}] is referenced but never defined; add "
                                f"a line `[^{match.group(1)}]: the note's text`",
                                locate(path, text, match.group()))
+
+
+_NOTE_CALL_TEXT = etree.XPath("descendant-or-self::*/text()[contains(., '[^')]")
 
 
 def _in_code(element: etree._Element) -> bool:

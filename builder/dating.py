@@ -33,6 +33,9 @@ def build_time(meta: BookMeta) -> dt.datetime:
 def last_commit_time(folder: Path, paths: Sequence[str]) -> dt.datetime | None:
     """When the newest commit touching *paths* (relative to *folder*) was made;
     None outside a repository, or where the history cannot be read as it is."""
+    start = folder.resolve()
+    if not any((above / ".git").exists() for above in (start, *start.parents)):
+        return None  # what Repo.discover would find, without importing dulwich (13 ms)
     from dulwich.errors import NotGitRepository
     from dulwich.repo import Repo
 

@@ -71,6 +71,8 @@ def modernise(path: Path, text: str, root: etree._Element, problems: Problems) -
 
 
 def _modernise_attributes(path: Path, text: str, element: etree._Element, problems: Problems) -> None:
+    if GLOBAL_ATTRIBUTES.issuperset(element.keys()):  # most elements (a code token's class): kept as is
+        return
     tag = element.tag
     for name, value in [(str(k), str(v)) for k, v in element.attrib.items()]:
         lowered = name.lower()

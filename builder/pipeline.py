@@ -273,7 +273,6 @@ def _after_layout(book: Book, document: Any, with_epub: bool,
 
 def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime,
                   drawn_cover: bytes | None = None) -> dict[str, bytes]:
-    from builder.cover import render_cover
     from builder.epub import write_epub
     from builder.render import render_epub
 
@@ -281,6 +280,8 @@ def _epub_edition(book: Book, page_map: PageMap | None, built_at: dt.datetime,
     if book.cover:
         drawn_cover = b""
     elif drawn_cover is None:
+        from builder.cover import render_cover  # Pillow: imported only to draw here
+
         drawn_cover = render_cover(book.meta)
     return {f"{book.meta.slug}.epub": write_epub(book, documents, page_map, drawn_cover, built_at)}
 

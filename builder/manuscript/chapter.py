@@ -15,9 +15,7 @@ from copy import deepcopy
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
 from lxml import etree
-from lxml import html as lxml_html
 from markdown.util import HTML_PLACEHOLDER_RE
 
 from builder import checks, legacy
@@ -36,6 +34,7 @@ from builder.manuscript.tree import (
     drop_comments,
     drop_empty_spans,
     empty_header_cells_as_data,
+    html_fragment,
     make_figures,
     mark_link_urls,
     mark_section_breaks,
@@ -156,6 +155,8 @@ def read_front_matter(path: Path, text: str, problems: Problems) -> tuple[str, s
     found = _FRONT_MATTER.match(text)
     if not found or found.end() > MAX_FRONT_MATTER:
         return text, None, 1
+    import yaml  # here: most chapters have no front matter, and it costs 15 ms to import
+
     try:
         data = yaml.safe_load(found.group(1) or "")
     except yaml.YAMLError:
@@ -223,7 +224,7 @@ def draft_chapter(conversions: MarkdownCache, inputs: DraftInputs, problems: Pro
         problems.error(f"the chapter's blocks nest more than {checks.MAX_NESTING} deep; flatten its "
                        "lists, quotes or blocks", Location(path, 1, 1))
         return None
-    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    root = html_fragment(html)
     mark_tasks(root)
     drop_comments(root)
     # A raw block holds a mark where Python-Markdown set aside a piece inside it (a fence, put

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import io
 import json
 import re
@@ -31,7 +32,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -377,7 +377,7 @@ def _entry_id(key: str, taken: dict[str, str]) -> str:
 
 
 def _affix(text: str, space: str = "") -> str:
-    return escape(text) + space if text else ""
+    return html.escape(text, quote=False) + space if text else ""
 
 
 def _linked(rendered: str, ids: list[str]) -> str:
@@ -389,7 +389,7 @@ def _linked(rendered: str, ids: list[str]) -> str:
 def _xhtml(rendered: str) -> str:
     """citeproc's HTML as XHTML (its entities and tags read by lxml's HTML parser)."""
     holder = lxml_html.fragment_fromstring(rendered, create_parent="div")
-    return (escape(holder.text or "")
+    return (html.escape(holder.text or "", quote=False)
             + "".join(etree.tostring(child, method="xml", encoding="unicode") for child in holder))
 
 

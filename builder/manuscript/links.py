@@ -53,8 +53,8 @@ _TYPED = str.maketrans({"\u2014": "---", "\u2013": "--", "\u2018": "'", "\u2019"
 def prefix_ids(root: etree._Element, chapter_slug: str) -> dict[str, str]:
     """Make ids unique across the book (the PDF is one document)."""
     renamed: dict[str, str] = {}
-    for element in root.iter():
-        original = element.get("id") if isinstance(element.tag, str) else None
+    for element in checks.with_id(root):
+        original = element.get("id")
         if original:
             renamed[original] = f"{chapter_slug}--{original}"
             element.set("id", renamed[original])

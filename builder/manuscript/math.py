@@ -21,9 +21,7 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
-import latex2mathml.converter
 from lxml import etree
 
 from builder import checks
@@ -106,6 +104,8 @@ def mathml(latex: str, display: str) -> etree._Element:
     if not latex:
         raise MathError("it is empty")
     _check_braces(latex)
+    import latex2mathml.converter  # here: most books hold no formula, and it costs 15 ms to import
+
     try:
         converted = latex2mathml.converter.convert(latex, display=display)
     except Exception as exc:  # latex2mathml raises its own classes and IndexError alike
@@ -156,6 +156,8 @@ def svg_picture(math_xml: str) -> str:
     style = (f"width: {width / em:.3f}em; height: {height / em:.3f}em; "
              f"vertical-align: {drawn.getyofst() / em:.3f}em")
     display = "block" if element.get("display") == "block" else "inline"
+    from xml.sax.saxutils import quoteattr  # it imports urllib.request: 14 ms
+
     source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (f'<img class="math math-{display}" src="{source}" alt={quoteattr(latex)} '
             f'style="{style}"/>')

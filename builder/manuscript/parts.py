@@ -11,11 +11,11 @@ angle brackets in text, and raw HTML is parsed by lxml first).
 
 from __future__ import annotations
 
+import html
 import re
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -113,7 +113,7 @@ def body_parts(root: etree._Element, path: Path, text: str, problems: Problems) 
 
 def inner_xml(element: etree._Element) -> str:
     """The element's content as XML: its text, then its children with their tails."""
-    return escape(element.text or "") + "".join(
+    return html.escape(element.text or "", quote=False) + "".join(
         etree.tostring(child, method="xml", encoding="unicode") for child in element
     )
 

@@ -26,6 +26,24 @@ from builder.errors import Location, Problems
 from builder.manuscript.parts import PART
 from builder.model import Structure
 
+# lxml's HTML parser as lxml.html uses it, but making plain elements: lxml.html picks each
+# element's class in Python, a call per element (in a chapter of highlighted code, thousands).
+_HTML_PARSER = etree.HTMLParser()
+
+
+def html_fragment(markup: str) -> etree._Element:
+    """*markup* (a chapter's HTML) parsed as lxml.html.fragment_fromstring(markup,
+    create_parent="div") parses it: its elements and leading text in a new <div>."""
+    document = etree.fromstring(f"<html><body>{markup}</body></html>", _HTML_PARSER)
+    body = document.find("body")
+    holder = etree.Element("div")
+    if body is not None:
+        if body.text and body.text.strip():
+            holder.text = body.text
+        holder.extend(body)
+    return holder
+
+
 URL_SAFE = ":/?#@!$&'()*+,;=%~-._"  # RFC 3986's marks, but [ ] (only for IPv6 hosts; EPUBCheck refuses them)
 
 
