@@ -82,6 +82,7 @@ def write_epub(
         "epub2_guide": False,
         "epub3_landmark": False,
         "epub3_pages": False,
+        "compresslevel": 0,  # normalise_zip reads it back and deflates the archive we ship
     })
     return normalise_zip(raw.getvalue(), book.meta.language)
 

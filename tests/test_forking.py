@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from builder.errors import ConfigError, Location
 from builder.manuscript import new_markdown
 from builder.pipeline import build
 from builder.speed.cache import MarkdownCache
-from builder.speed.forking import Beside, can_fork, room_for_a_copy
+from builder.speed.forking import Beside, InTurn, can_fork, room_for_a_copy
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
@@ -238,32 +239,87 @@ def test_an_epub_alone_is_drafted_in_this_process(
 def test_much_markdown_is_converted_on_two_cores_as_one_would(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "converted"
-    convert_all = builder.speed.cache._convert_all
+    convert = builder.speed.cache._convert
 
-    def recorded(new_converter: Any, texts: list[str]) -> Any:
+    def recorded(converter: Any, text: str) -> Any:
         with open(log, "a") as out:
-            out.write(f"{os.getpid()} {len(texts)}\n")
-        return convert_all(new_converter, texts)
+            out.write(f"{os.getpid()}\n")
+        return convert(converter, text)
 
-    monkeypatch.setattr(builder.speed.cache, "_convert_all", recorded)
+    monkeypatch.setattr(builder.speed.cache, "_convert", recorded)
     monkeypatch.setattr(builder.speed.cache, "SPLIT_FROM", 1)
     texts = [f"# Chapter {n}\n\nText with a note.[^a] And *more*.\n\n[^a]: Note {n}.\n"
              for n in range(1, 6)]
     (tmp_path / "cache").mkdir()
     ahead = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
-    ahead.convert_ahead(texts)
+    with ahead.converting_ahead(texts):
+        made = [ahead.convert(text) for text in texts]
+    converted_by = Counter(log.read_text().split())
     one_by_one = MarkdownCache(None, "salt", new_markdown)
-    assert [ahead.convert(text) for text in texts] == [one_by_one.convert(text) for text in texts]
-    pid, count = log.read_text().split()
-    assert pid != str(os.getpid()) and int(count) == 2, "the later chapters were converted beside"
+    assert made == [one_by_one.convert(text) for text in texts]
+    assert converted_by.pop(str(os.getpid())) == 3, "this process converts the first 45 % (and more)"
+    assert list(converted_by.values()) == [2], "one child converted the later chapters"
     stored = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
     monkeypatch.setattr(stored, "new_converter", lambda: pytest.fail("not cached"))
     assert [stored.convert(text) for text in texts] == [one_by_one.convert(text) for text in texts]
-    stored.convert_ahead(texts)  # all cached: nothing to convert, no child
-    assert len(log.read_text().splitlines()) == 1
+    converted = log.read_text()
+    with stored.converting_ahead(texts):  # all cached: nothing to convert, no child
+        assert [stored.convert(text) for text in texts] == made
+    assert log.read_text() == converted
 
 
 def test_little_markdown_is_converted_in_one_process(tmp_path: Path) -> None:
     cache = MarkdownCache(None, "salt", new_markdown)
-    cache.convert_ahead(["# A short chapter\n\nIt is short.\n"])
-    assert cache.ready == {}, "below SPLIT_FROM, convert() does each chapter when it comes"
+    with cache.converting_ahead(["# A short chapter\n\nIt is short.\n"]):
+        assert cache.beside is None, "below SPLIT_FROM, convert() does each chapter when it comes"
+
+
+def _waits_for(flag: Path) -> Any:
+    def made(item: int) -> tuple[int, str]:
+        if item == 2:  # made only once the parent holds item 1's result (or after 20 s)
+            deadline = time.monotonic() + 20
+            while not flag.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return os.getpid(), ("after" if flag.exists() else "before") + "x" * 300_000  # > a pipe's buffer
+
+    return made
+
+
+def test_in_turn_hands_each_result_over_as_soon_as_it_is_made(tmp_path: Path) -> None:
+    flag = tmp_path / "first taken"
+    with InTurn(lambda: _waits_for(flag), [1, 2, 3]) as made:
+        first = next(made)
+        flag.touch()
+        rest = list(made)
+    assert made.forked and first[0] != os.getpid()
+    assert first[1].startswith("before") and rest[0][1].startswith("after"), \
+        "the child sent item 1 before it made item 2"
+    assert [pid for pid, _ in rest] == [first[0]] * 2 and made.pid is None
+
+
+def _fails_in_a_child(parent: int) -> Any:
+    def made(item: int) -> tuple[int, int]:
+        if item == 2 and os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        if item == 3:
+            raise ValueError("item 3 is bad")
+        return os.getpid(), item
+
+    return made
+
+
+def test_in_turn_leaves_what_a_failed_child_did_not_make_to_the_parent() -> None:
+    parent = os.getpid()
+    with InTurn(lambda: _fails_in_a_child(parent), [1, 2, 3, 4]) as made:
+        first, second = next(made), next(made)
+        with pytest.raises(ValueError, match="item 3 is bad"):  # the error a serial run raises
+            next(made)
+        fourth = next(made)  # an error is its item's alone
+    assert first[0] != parent and first[1] == 1
+    assert (second, fourth) == ((parent, 2), (parent, 4))
+
+
+def test_in_turn_is_serial_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOOK_BUILDER_SERIAL", "1")
+    with InTurn(lambda: lambda item: (os.getpid(), item), [1, 2]) as made:
+        assert list(made) == [(os.getpid(), 1), (os.getpid(), 2)] and not made.forked

@@ -14,7 +14,6 @@ converted and checked again; the book-wide steps are done as without it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from pathlib import Path
 
@@ -99,18 +98,18 @@ def read_book(meta: BookMeta, problems: Problems | None = None, kept: DraftCache
     reused = kept.begin(filter(None, inputs)) if kept is not None else set()
     for found in reused:
         conversions.keep(found.text)  # still the text of a chapter: its conversion stays cached
-    with contextlib.suppress(RecursionError):  # each chapter then says it for itself
-        conversions.convert_ahead([each.text for each in inputs if each is not None and each not in reused])
     drafts = []
-    for source, (role, _, letter), each in zip(sources, roles, inputs, strict=True):
-        problems.items.extend(source.problems.items)  # in chapter order, as they were found
-        if each is None:
-            continue
-        make = functools.partial(draft_chapter, conversions, each, images=images)
-        draft = make(problems) if kept is None else kept.draft(each, problems, images, make)
-        if draft is not None:
-            draft.role, draft.letter = role, letter
-            drafts.append(draft)
+    to_convert = [each.text for each in inputs if each is not None and each not in reused]
+    with conversions.converting_ahead(to_convert):
+        for source, (role, _, letter), each in zip(sources, roles, inputs, strict=True):
+            problems.items.extend(source.problems.items)  # in chapter order, as they were found
+            if each is None:
+                continue
+            make = functools.partial(draft_chapter, conversions, each, images=images)
+            draft = make(problems) if kept is None else kept.draft(each, problems, images, make)
+            if draft is not None:
+                draft.role, draft.letter = role, letter
+                drafts.append(draft)
     conversions.prune()
     for note in conversions.notes:
         problems.warning(note, Location(meta.root / CACHE_DIR))

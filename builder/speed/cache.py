@@ -7,9 +7,10 @@ Python-Markdown stashed, from `markdown/` when the same text was converted befor
 by the same builder and Markdown versions, else converted and stored.
 Conversion is a pure function of those, and the most costly part of reading a
 manuscript: a change to one chapter converts that chapter only, and a book
-with much to convert has it converted on two cores (``convert_ahead``: the later
-chapters in a forked child, builder.speed.forking's rules). Entries no build
-used are removed at the end of each build.
+with much to convert has it converted on two cores (``converting_ahead``: the
+later chapters in a forked child, each handed over as soon as it is made, while
+this process converts and drafts the earlier ones; builder.speed.forking's
+rules). Entries no build used are removed at the end of each build.
 
 Page maps: the PageMap of the last layout, as JSON keyed by a hash of everything
 the layout reads (the print HTML, which holds the chapters, the template and the
@@ -27,11 +28,12 @@ cache for that build.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,17 @@ import markdown
 from builder import __version__
 from builder.bookfolder import BookFolder, Refused
 from builder.model import PageMap, PageStart
-from builder.speed.forking import Beside
+from builder.speed.forking import InTurn
 
 CACHE_ROOT = Path(".cache") / "book-builder"
 CACHE_DIR = CACHE_ROOT / "markdown"
 # Below this many characters to convert, a second process costs about what it
 # saves (a fork, and loading the extensions again: ~40 ms).
 SPLIT_FROM = 100_000
+# The share of the characters this process converts when a child converts the rest: less
+# than half, since it also drafts every chapter meanwhile. 0.45 was the quickest of 0.40,
+# 0.45 and 0.50 on both the long and the technical bench books (bench/README.md).
+OWN_SHARE = 0.45
 
 MAX_ENTRY_BYTES = 64_000_000
 Conversion = tuple[str, list[str]]  # the HTML, and the raw HTML blocks Markdown stashed
@@ -128,6 +134,8 @@ class MarkdownCache:
     used: set[str] = field(default_factory=set)
     converter: markdown.Markdown | None = None  # made on the first miss: loading extensions costs
     ready: dict[str, Conversion] = field(default_factory=dict)  # converted ahead, by key
+    beside: InTurn[str, Conversion] | None = None  # the child converting the later chapters
+    coming: list[str] = field(default_factory=list)  # the keys it converts, in its order
     notes: list[str] = field(default_factory=list)  # entries found untrustworthy
 
     @staticmethod
@@ -141,7 +149,7 @@ class MarkdownCache:
     def convert(self, text: str) -> Conversion:
         key = self.key(text)
         self.used.add(key)
-        found = self.ready.pop(key, None) or self._load(key)
+        found = self.ready.pop(key, None) or self._made_beside(key) or self._load(key)
         return found if found is not None else self._converted(key, text)
 
     def keep(self, text: str) -> None:
@@ -154,10 +162,12 @@ class MarkdownCache:
         self._store(key, html, raw)
         return html, raw
 
-    def convert_ahead(self, texts: Sequence[str]) -> None:
-        """Convert the texts not cached yet, so that ``convert`` finds them ready:
-        when they are long, the later ones in a child while this process does
-        the earlier ones (each conversion is a pure function of its text)."""
+    @contextlib.contextmanager
+    def converting_ahead(self, texts: Sequence[str]) -> Iterator[None]:
+        """While the block runs, the texts not cached yet are being converted: when they
+        are long, the later ones by a child, each ready as soon as it is made, while
+        this process converts the earlier ones when ``convert`` asks for them (and does
+        what it does with each between). Each conversion is a pure function of its text."""
         missing: dict[str, str] = {}
         for text in texts:
             key = self.key(text)
@@ -168,20 +178,33 @@ class MarkdownCache:
                 missing[key] = text
             else:
                 self.ready[key] = found  # read once: convert() takes it from here
-        total = sum(map(len, missing.values()))
-        if total < SPLIT_FROM:
-            return  # convert() does them one by one
-        keys, size = list(missing), 0
-        split = next(i for i, key in enumerate(keys) if (size := size + len(missing[key])) >= total / 2) + 1
-        earlier, later = keys[:split], keys[split:]
-        if not later:
-            return  # one chapter is most of it: nothing to share
-        with Beside(_convert_all, self.new_converter, [missing[key] for key in later]) as child:
-            for key in earlier:
-                self.ready[key] = self._converted(key, missing[key])  # known not cached
-            for key, (html, raw) in zip(later, child.result(), strict=True):
-                self._store(key, html, raw)
-                self.ready[key] = html, raw
+        keys = list(missing)
+        split = _share(OWN_SHARE, [len(missing[key]) for key in keys])
+        later = keys[split:] if sum(map(len, missing.values())) >= SPLIT_FROM else []
+        with InTurn(self._child_converter, [missing[key] for key in later]) as made:
+            if made.forked:
+                self.beside, self.coming = made, later
+            try:
+                yield
+            finally:
+                self.beside, self.coming = None, []
+
+    def _child_converter(self) -> Callable[[str], Conversion]:
+        """In the child, its copy of this process's converter."""
+        self.converter = self.converter or self.new_converter()
+        return functools.partial(_convert, self.converter)
+
+    def _made_beside(self, key: str) -> Conversion | None:
+        """*key*'s conversion, when the child makes it: taken in the child's order (those
+        before it kept ready), each stored as it comes."""
+        while self.beside is not None and key in self.coming:
+            made_key = self.coming.pop(0)
+            html, raw = next(self.beside)
+            self._store(made_key, html, raw)
+            if made_key == key:
+                return html, raw
+            self.ready[made_key] = html, raw
+        return None
 
     def _load(self, key: str) -> Conversion | None:
         if self.folder is None:
@@ -210,15 +233,20 @@ class MarkdownCache:
                 entry.unlink(missing_ok=True)  # unlinks a symlink itself, never its target
 
 
+def _share(share: float, sizes: Sequence[int]) -> int:
+    """How many of the first *sizes* it takes to reach *share* of their sum (at least one)."""
+    reached, wanted = 0, share * sum(sizes)
+    for count, size in enumerate(sizes, start=1):
+        reached += size
+        if reached >= wanted:
+            return count
+    return len(sizes)
+
+
 def _convert(converter: markdown.Markdown, text: str) -> Conversion:
     converter.reset()
     html = converter.convert(text)
     return html, [block for block in converter.htmlStash.rawHtmlBlocks if isinstance(block, str)]
-
-
-def _convert_all(new_converter: Callable[[], markdown.Markdown], texts: list[str]) -> list[Conversion]:
-    converter = new_converter()
-    return [_convert(converter, text) for text in texts]
 
 
 def cache_key(*parts: str) -> str:

@@ -5,7 +5,9 @@ child process (``os.fork``; the result comes back pickled through a pipe)
 while the parent does other work, so a build uses both of a machine's cores
 where two stages do not depend on each other: the Markdown is converted while
 WeasyPrint is imported, and the page map and the EPUB are made while the PDF
-is written.
+is written. ``InTurn`` is the same for a list of items: the child sends each
+result back as soon as it has made it (the later chapters' conversions, which
+the parent drafts one by one while the child converts the next).
 
 A child is only an optimisation. Where there is no fork, where the process has
 other threads (forking them is unsafe), where the machine (or the container's
@@ -26,13 +28,16 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 _NOT_YET = object()
 
@@ -187,6 +192,103 @@ class Beside(Generic[T]):
         if self.pipe is not None:
             os.close(self.pipe)
             self.pipe = None
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+
+_PLACE = struct.Struct("<QQ")  # where a result lies in InTurn's file: offset, length
+
+
+class InTurn(Generic[A, T]):
+    """``with InTurn(setup, items) as made: for value in made: ...``
+
+    ``setup()`` gives a function; a forked child applies it to each of *items* in
+    order and sends each result back as soon as it is made, so the parent can use
+    one while the child makes the next. The results go into an unnamed temporary
+    file and only their places through the pipe: a pipe alone would stall the child
+    once its buffer is full while the parent is still busy with its own share. Where
+    there is no child, or it fails, the parent makes what is missing itself (with
+    one ``setup()`` of its own), so values and errors are a serial run's.
+    Leaving the ``with`` block stops the child."""
+
+    def __init__(self, setup: Callable[[], Callable[[A], T]], items: Sequence[A]) -> None:
+        self.setup, self.items = setup, list(items)
+        self.taken = 0
+        self.pid: int | None = None
+        self.pipe: int | None = None
+        self.store: Any = None
+        self.own: Callable[[A], T] | None = None
+        self.forked = False
+        if self.items and can_fork():
+            self._start()
+
+    def _start(self) -> None:
+        store = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop(), when the items are taken)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            os.close(read_end)
+            status = 1
+            try:
+                function, offset = self.setup(), 0
+                for item in self.items:
+                    data = pickle.dumps(function(item), pickle.HIGHEST_PROTOCOL)
+                    os.pwrite(store.fileno(), data, offset)
+                    os.write(write_end, _PLACE.pack(offset, len(data)))  # under PIPE_BUF: one piece
+                    offset += len(data)
+                status = 0
+            except BaseException:
+                pass
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pid, self.pipe, self.store, self.forked = pid, read_end, store, True
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self.taken == len(self.items):
+            self.stop()
+            raise StopIteration
+        value = self._from_child() if self.pid is not None else _NOT_YET
+        item = self.items[self.taken]
+        self.taken += 1  # before making it here: an error on one item is that item's alone
+        if value is _NOT_YET:
+            self.stop()
+            self.own = self.own or self.setup()
+            value = self.own(item)
+        return cast(T, value)
+
+    def _from_child(self) -> Any:
+        assert self.pipe is not None
+        place = os.read(self.pipe, _PLACE.size)
+        if len(place) != _PLACE.size:  # the child ended before this item: it failed
+            return _NOT_YET
+        offset, length = _PLACE.unpack(place)
+        try:
+            return pickle.loads(os.pread(self.store.fileno(), length, offset))
+        except Exception:
+            return _NOT_YET
+
+    def __enter__(self) -> InTurn[A, T]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """The child stopped (it has ended, or is killed) and reaped; its file closed."""
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
