@@ -313,6 +313,9 @@ def take_snapshot(scratch: Path) -> str:
     # Compiled as an installed builder is (pip compiles at install): the warm-up round
     # cannot leave .pyc files where PYTHONDONTWRITEBYTECODE is set, as it is on our machines.
     compileall.compile_dir(target, quiet=1)
+    # Its template too, as a first build on a machine that writes bytecode leaves it (render.CompiledBeside).
+    subprocess.run([str(PYTHON), "-c", "from builder.render import compile_ahead; compile_ahead()"],
+                   env={**os.environ, "PYTHONPATH": str(target)}, check=True)
     _snapshot = target
     return digest.hexdigest()[:16]
 

@@ -9,12 +9,23 @@ Pure: no file is read here except the template itself.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 
 from builder import NAME, __version__
 from builder.codewrap import CodeMeasure, measure, text_size, wrap_print_code
@@ -44,13 +55,44 @@ def _template(directory: Path) -> Template:
     return environment(directory).get_template(TEMPLATE_NAME)
 
 
-def environment(directory: Path = TEMPLATE_DIR) -> Environment:
+class CompiledBeside(FileSystemBytecodeCache):
+    """The templates compiled by Jinja2 kept in templates/__pycache__, as Python keeps a
+    module's .pyc: compiling the book's template costs about 0.06 s a build. Jinja2 checks
+    each file against the template's source and the Python version, so a changed template
+    is compiled again. Written, as .pyc files are, only where the folder is writable and
+    PYTHONDONTWRITEBYTECODE is not set; ``compile_ahead`` writes them regardless, as
+    compileall does."""
+
+    def __init__(self, directory: Path, write: bool | None = None) -> None:
+        super().__init__(str(directory))
+        self.write = not sys.dont_write_bytecode if write is None else write
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError, EOFError, ValueError):  # unreadable: compiled anew
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if self.write:
+            with contextlib.suppress(OSError):  # a read-only install: compiled every build, as before
+                Path(self.directory).mkdir(exist_ok=True)
+                super().dump_bytecode(bucket)
+
+
+def compile_ahead() -> None:
+    """Compile the templates into templates/__pycache__ (the bench's snapshot; an install)."""
+    cache = CompiledBeside(TEMPLATE_DIR / "__pycache__", write=True)
+    for name in (TEMPLATE_NAME, "cover.html.j2"):
+        environment(TEMPLATE_DIR, cache).get_template(name)
+
+
+def environment(directory: Path = TEMPLATE_DIR, compiled: BytecodeCache | None = None) -> Environment:
     env = Environment(
         loader=FileSystemLoader(directory),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=compiled or CompiledBeside(directory / "__pycache__"),
     )
     env.filters["math_for"] = math_for
     return env
