@@ -17,7 +17,7 @@ import builder.pipeline
 import builder.speed.cache
 import builder.speed.forking
 from builder.errors import ConfigError, Location
-from builder.manuscript import new_markdown
+from builder.manuscript.convert import converters
 from builder.pipeline import build
 from builder.speed.cache import MarkdownCache
 from builder.speed.forking import Beside, InTurn, can_fork, room_for_a_copy
@@ -241,26 +241,26 @@ def test_much_markdown_is_converted_on_two_cores_as_one_would(
     log = tmp_path / "converted"
     convert = builder.speed.cache._convert
 
-    def recorded(converter: Any, text: str) -> Any:
+    def recorded(converter_for: Any, text: str) -> Any:
         with open(log, "a") as out:
             out.write(f"{os.getpid()}\n")
-        return convert(converter, text)
+        return convert(converter_for, text)
 
     monkeypatch.setattr(builder.speed.cache, "_convert", recorded)
     monkeypatch.setattr(builder.speed.cache, "SPLIT_FROM", 1)
     texts = [f"# Chapter {n}\n\nText with a note.[^a] And *more*.\n\n[^a]: Note {n}.\n"
              for n in range(1, 6)]
     (tmp_path / "cache").mkdir()
-    ahead = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
+    ahead = MarkdownCache(tmp_path / "cache", "salt", converters())
     with ahead.converting_ahead(texts):
         made = [ahead.convert(text) for text in texts]
     converted_by = Counter(log.read_text().split())
-    one_by_one = MarkdownCache(None, "salt", new_markdown)
+    one_by_one = MarkdownCache(None, "salt", converters())
     assert made == [one_by_one.convert(text) for text in texts]
     assert converted_by.pop(str(os.getpid())) == 3, "this process converts the first 45 % (and more)"
     assert list(converted_by.values()) == [2], "one child converted the later chapters"
-    stored = MarkdownCache(tmp_path / "cache", "salt", new_markdown)
-    monkeypatch.setattr(stored, "new_converter", lambda: pytest.fail("not cached"))
+    stored = MarkdownCache(tmp_path / "cache", "salt", converters())
+    monkeypatch.setattr(stored, "converter_for", lambda text: pytest.fail("not cached"))
     assert [stored.convert(text) for text in texts] == [one_by_one.convert(text) for text in texts]
     converted = log.read_text()
     with stored.converting_ahead(texts):  # all cached: nothing to convert, no child
@@ -269,7 +269,7 @@ def test_much_markdown_is_converted_on_two_cores_as_one_would(
 
 
 def test_little_markdown_is_converted_in_one_process(tmp_path: Path) -> None:
-    cache = MarkdownCache(None, "salt", new_markdown)
+    cache = MarkdownCache(None, "salt", converters())
     with cache.converting_ahead(["# A short chapter\n\nIt is short.\n"]):
         assert cache.beside is None, "below SPLIT_FROM, convert() does each chapter when it comes"
 

@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from builder.pipeline import BuildResult, build
@@ -158,3 +160,52 @@ def test_a_fence_in_a_quote_closed_without_a_space_after_its_marker_is_code() ->
     assert "<p>```" not in quoted and '<span class="kt">int</span>' in quoted
     top = new_markdown().convert("```\n>x\n```\n")
     assert "&gt;x" in top  # code outside a quote is left as written
+
+
+# --- the inline patterns left out where they cannot match ------------------------------------------
+# builder.manuscript.convert.converters gives each text a converter without the inline patterns
+# whose characters it lacks; the HTML must be what the full converter makes, to the byte.
+_TRICKY = [
+    "line one  \nline two",  # a hard break
+    "tab at the end\t\nnext line",  # tabs are spaces to Python-Markdown: a hard break too
+    "a  \r\nb and a carriage return",
+    "cost $5 and $x^2$ and \\$",
+    "a <b>bold</b> word, <https://example.org> and <me@example.org>",
+    "AT&T; &amp; &copy; & alone",
+    "see [@knuth, p. 12] and @knuth [chap. 2], or [^@odd] and mail a@b.org",
+    "a note[^1] and an image ![alt](x.png) and {^ index term}\n\n[^1]: The note.",
+    "`code with $ and < and &`, *em*, __strong__, ~~del~~, ==mark==, ^^ins^^",
+    "\\*not em\\* and \\<not html\\> and \\@ and \\[not a link]",
+    "!!! note \"A title with 'quotes' -- and...\"\n    Body with `code`.",
+    "| a | b |\n|---|---|\n| <span>x</span> | &lt; |",
+    "<div markdown=\"1\">\n*inside*\n</div>",
+    "```python\nx = \"<&>\" $ @\n```",
+]
+_INLINE_ALPHABET = [*"ab \n\t\r$\\`<>&@[]()^{}!*_~=:;-.'\"#/|", "  \n", "[^1]", "![i](x.png)", "{^ t}"]
+
+
+def _same_html(text: str) -> None:
+    from builder.manuscript.convert import converters, new_markdown
+
+    full, pruned = new_markdown(), converters()(text)
+    expected, got = full.convert(text), pruned.convert(text)
+    assert got == expected, f"{text!r}: {got!r} != {expected!r}"
+    assert pruned.htmlStash.rawHtmlBlocks == full.htmlStash.rawHtmlBlocks
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_leaving_out_patterns_that_cannot_match_changes_no_html(text: str) -> None:
+    _same_html(text)
+
+
+def test_leaving_out_patterns_changes_no_html_of_a_real_chapter() -> None:
+    chapters = sorted({*Path("chapters").glob("*.md"), *FIXTURES.rglob("*.md")})
+    assert len(chapters) > 20
+    for chapter in chapters:
+        _same_html(chapter.read_text(encoding="utf-8"))
+
+
+@settings(deadline=None, derandomize=True, database=None, max_examples=300)
+@given(st.lists(st.sampled_from(_INLINE_ALPHABET), max_size=40).map("".join))
+def test_leaving_out_patterns_changes_no_html_of_any_mix_of_markup(text: str) -> None:
+    _same_html(text)

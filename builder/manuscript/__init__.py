@@ -28,7 +28,7 @@ from builder.manuscript.chapter import (
     draft_chapter,
 )
 from builder.manuscript.citations import cite_book
-from builder.manuscript.convert import conversion_settings, new_markdown
+from builder.manuscript.convert import conversion_settings, converters, new_markdown
 from builder.manuscript.data import read_author_table, read_errata, read_styles, titled_errata
 from builder.manuscript.files import warn_unlisted_chapters
 from builder.manuscript.index import build_index
@@ -86,7 +86,7 @@ def read_book(meta: BookMeta, problems: Problems | None = None, kept: DraftCache
     Every problem in every chapter is collected first; if any is an error,
     one ManuscriptError lists them all."""
     problems = problems if problems is not None else Problems()
-    conversions = MarkdownCache.for_book(meta.root, conversion_settings(), new_markdown)
+    conversions = MarkdownCache.for_book(meta.root, conversion_settings(), converters())
     images: dict[Path, BookImage] = {}
     sources = [chapter_source(number, path, meta.root)
                for number, path in enumerate(meta.chapter_files, start=1)]

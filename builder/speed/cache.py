@@ -130,18 +130,18 @@ def write_entry(folder: Path, name: str, key: str, content: Any) -> bool:
 class MarkdownCache:
     folder: Path | None  # None: no caching (a read-only book folder, or tests that want none)
     salt: str
-    new_converter: Callable[[], markdown.Markdown]
+    converter_for: Callable[[str], markdown.Markdown]  # builder.manuscript.convert.converters
     used: set[str] = field(default_factory=set)
-    converter: markdown.Markdown | None = None  # made on the first miss: loading extensions costs
     ready: dict[str, Conversion] = field(default_factory=dict)  # converted ahead, by key
     beside: InTurn[str, Conversion] | None = None  # the child converting the later chapters
     coming: list[str] = field(default_factory=list)  # the keys it converts, in its order
     notes: list[str] = field(default_factory=list)  # entries found untrustworthy
 
     @staticmethod
-    def for_book(book_root: Path, salt: str, new_converter: Callable[[], markdown.Markdown]) -> MarkdownCache:
+    def for_book(book_root: Path, salt: str,
+                 converter_for: Callable[[str], markdown.Markdown]) -> MarkdownCache:
         return MarkdownCache(real_folder(book_root, CACHE_DIR, create=True),
-                             f"{__version__}|{markdown.__version__}|{salt}", new_converter)
+                             f"{__version__}|{markdown.__version__}|{salt}", converter_for)
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.salt}\0{text}".encode()).hexdigest()[:32]
@@ -157,8 +157,7 @@ class MarkdownCache:
         self.used.add(self.key(text))
 
     def _converted(self, key: str, text: str) -> Conversion:
-        converter = self.converter = self.converter or self.new_converter()
-        html, raw = _convert(converter, text)
+        html, raw = _convert(self.converter_for, text)
         self._store(key, html, raw)
         return html, raw
 
@@ -190,9 +189,8 @@ class MarkdownCache:
                 self.beside, self.coming = None, []
 
     def _child_converter(self) -> Callable[[str], Conversion]:
-        """In the child, its copy of this process's converter."""
-        self.converter = self.converter or self.new_converter()
-        return functools.partial(_convert, self.converter)
+        """In the child, conversion with its copies of this process's converters."""
+        return functools.partial(_convert, self.converter_for)
 
     def _made_beside(self, key: str) -> Conversion | None:
         """*key*'s conversion, when the child makes it: taken in the child's order (those
@@ -243,7 +241,8 @@ def _share(share: float, sizes: Sequence[int]) -> int:
     return len(sizes)
 
 
-def _convert(converter: markdown.Markdown, text: str) -> Conversion:
+def _convert(converter_for: Callable[[str], markdown.Markdown], text: str) -> Conversion:
+    converter = converter_for(text)  # made on the first miss: loading extensions costs
     converter.reset()
     html = converter.convert(text)
     return html, [block for block in converter.htmlStash.rawHtmlBlocks if isinstance(block, str)]
