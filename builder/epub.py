@@ -277,5 +277,5 @@ def normalise_zip(data: bytes, language: str) -> bytes:
             content = source.read(name)
             if name.endswith(".opf"):
                 content = _package_language(content, language)
-            target.writestr(info, content, compresslevel=None if stored else 6)  # 9: 20 % slower, 0.2 % smaller
+            target.writestr(info, content, compresslevel=None if stored else 6)  # 9: 22 % slower, 0.2 % less
     return out.getvalue()

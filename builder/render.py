@@ -34,6 +34,7 @@ from builder.model import Book, Chapter, Page, PageMap, RenderedBook, RenderedDo
 from builder.pagebreaks import page_break_id
 from builder.printers import page_css
 from builder.stylesheets import edition_sheets
+from builder.tablefit import fit_wide_tables
 from builder.typography import hyphenation_language
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -264,11 +265,12 @@ class _Renderer:
 
 def render_print(book: Book, pages: Sequence[Page] | None = None) -> str:
     """The print edition: one HTML document of the whole book (or of its *pages* only: the
-    preview's), its code's long lines wrapped to the columns the code size fits (builder.codewrap)."""
+    preview's), its code's long lines wrapped to the columns the code size fits (builder.codewrap)
+    and its tables too wide for the text block fitted to it (builder.tablefit)."""
     renderer = _Renderer(book)
     pages = pages if pages is not None else with_index(book, pages_for(book, "print"))
     html = renderer.render("print", pages, book.meta.title)
-    return wrap_print_code(html, renderer.code)
+    return fit_wide_tables(wrap_print_code(html, renderer.code), renderer.code)
 
 
 def render_epub(book: Book, page_map: PageMap | None) -> tuple[RenderedDocument, ...]:
