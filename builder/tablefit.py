@@ -1,13 +1,13 @@
 """Print tables: a table too wide for the text block set smaller, its columns sized by what they hold.
 
 In: the print HTML document (builder.render) and the text block's width and the text's size
-(codewrap.CodeMeasure). Out: the same document in which each table whose text would not fit
-the text block at the text's size is marked ``fitted`` (print.css: a fixed layout across the
-full width, headers hyphenated too), set smaller (0.9, 0.8 or 0.7 of the text: the largest at
-which every column holds its longest word) and given a ``<colgroup>``: each column at least
-as wide as its longest word, the rest of the width shared by how much more each column holds.
-Left to itself the layout gives a column of long labels beside ten short ones the width of a
-letter, and sets its words one letter a line.
+(codewrap.CodeMeasure). Out: the same document in which each table whose columns' longest
+words would not fit side by side in the text block at the text's size is marked ``fitted``
+(print.css: a fixed layout across the full width, headers hyphenated too), set smaller (0.9,
+0.8 or 0.7 of the text: the largest at which every column holds its longest word) and given
+a ``<colgroup>``: each column at least as wide as its longest word, the rest of the width
+shared by how much more each column holds. Left to itself the layout ran such a table off
+the page, or gave a column of long labels the width of a letter, its words set a letter a line.
 
 Widths are counted, not measured: a character of the book's face is taken as 0.45 em, a
 cell's padding as one em (base.css; half an em once fitted, print.css), a cross-reference as
@@ -85,8 +85,8 @@ def table_columns(markup: str) -> list[Column] | None:
 
 def fit_columns(columns: Sequence[Column], block: float) -> Fit | None:
     """How to set a table of *columns* in a text block *block* ems of the text wide; None
-    where it fits as it is."""
-    if sum(_ems(column.cell, PADDING) for column in columns) <= block:
+    where its longest words fit side by side at the text's size (the layout wraps the rest)."""
+    if sum(_ems(column.word, PADDING) for column in columns) <= block:
         return None
     least = sum(_ems(column.word) for column in columns)
     size = next((size for size in SIZES if least * size <= block), SIZES[-1])

@@ -42,11 +42,12 @@ def test_a_table_that_fits_is_left_to_the_layout() -> None:
 
 def test_a_wide_table_is_set_smaller_its_columns_shared_by_what_they_hold() -> None:
     block = measure("6in 9in").width / measure("6in 9in").text_size  # about 28 ems
-    labels, marks = Column(word=11, cell=46), Column(word=1, cell=1)
-    fit = fit_columns([labels, *[marks] * 6], block)
-    assert fit is not None and fit.size == 0.9, "the largest size at which every word fits"
+    labels, marks = Column(word=20, cell=46), Column(word=1, cell=1)
+    assert fit_columns([labels, *[marks] * 6], block) is None, "long cells wrap: the layout's to do"
+    fit = fit_columns([labels] * 3 + [marks] * 6, block)
+    assert fit is not None and fit.size == 0.8, "the largest size at which every word fits"
     assert abs(sum(fit.widths) - 100) < 0.5
-    assert fit.widths[0] > 3 * fit.widths[1], "the labels' column takes the room the marks do not need"
+    assert fit.widths[0] > 3 * fit.widths[-1], "the labels' columns take the room the marks do not need"
     crowded = fit_columns([Column(word=15, cell=40)] * 11, block)
     assert crowded is not None and crowded.size == 0.7 and len(set(crowded.widths)) == 1
 
