@@ -3,7 +3,7 @@
 In: the print HTML document (builder.render) and the text block's width and the text's size
 (codewrap.CodeMeasure). Out: the same document in which each table whose columns' longest
 words would not fit side by side in the text block at the text's size is marked ``fitted``
-(print.css: a fixed layout across the full width, headers hyphenated too), set smaller (0.9,
+(print.css: a fixed layout across the full width, less padding), set smaller (0.9,
 0.8 or 0.7 of the text: the largest at which every column holds its longest word) and given
 a ``<colgroup>``: each column at least as wide as its longest word, the rest of the width
 shared by how much more each column holds. Left to itself the layout ran such a table off

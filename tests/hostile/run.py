@@ -59,7 +59,8 @@ def _edition_texts(dist: Path) -> dict[str, str]:
                                       for name in archive.namelist()
                                       if name.endswith((".xhtml", ".css", ".opf")))
     for pdf in [path for path in dist.glob("*.pdf") if path.is_file()]:
-        texts["pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+        # In the order the text is drawn: a table's cell whole, though its lines sit beside others'.
+        texts["pdf"] = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
                                       check=False).stdout
     return texts
 
