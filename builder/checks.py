@@ -22,6 +22,8 @@ from typing import Any, cast
 
 from lxml import etree
 
+from builder import tablefit
+from builder.codewrap import CodeMeasure
 from builder.errors import Location, Problems
 from builder.model import Accessibility, Book
 
@@ -271,6 +273,22 @@ def check_footnotes(path: Path, text: str, root: etree._Element, problems: Probl
                 problems.error(f"footnote [^{match.group(1)}] is referenced but never defined; add "
                                f"a line `[^{match.group(1)}]: the note's text`",
                                locate(path, text, match.group()))
+
+
+def check_table_widths(path: Path, text: str, root: etree._Element, measure: CodeMeasure,
+                       problems: Problems) -> None:
+    """A table whose columns' longest words do not fit side by side in the print text block,
+    even at the smallest size builder.tablefit sets a wide table in: its words will break."""
+    for table in root.iter("table"):
+        columns = tablefit.columns_of(table)
+        if columns is None or not tablefit.overfull(columns, measure.width / measure.text_size):
+            continue
+        words = ("".join(map(str, cell.itertext())).strip() for cell in table.iter("th", "td"))
+        header = next((found for found in words if found), "|")
+        problems.warning(f"this table's {len(columns)} columns are too many for the printed page: even at "
+                         f"{round(tablefit.SIZES[-1] * 100)} % of the text size their longest words do not "
+                         "fit side by side, so print breaks some between letters; give it fewer columns, "
+                         "or split it in two", locate(path, text, str(header)))
 
 
 _NOTE_CALL_TEXT = etree.XPath("descendant-or-self::*/text()[contains(., '[^')]")

@@ -70,6 +70,11 @@ def table_columns(markup: str) -> list[Column] | None:
         table = etree.fromstring(markup, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
         return None
+    return columns_of(table)
+
+
+def columns_of(table: etree._Element) -> list[Column] | None:
+    """``table_columns`` of a parsed table."""
     if "author-table" in (table.get("class") or "").split():
         return None  # the builder's own, set to fit
     rows = [[cell for cell in row if _local(cell.tag) in ("td", "th")]
@@ -100,6 +105,11 @@ def fit_columns(columns: Sequence[Column], block: float) -> Fit | None:
                   for column, want in zip(columns, wants, strict=True)]
     total = sum(shares)
     return Fit(size, tuple(round(100 * share / total, 1) for share in shares))
+
+
+def overfull(columns: Sequence[Column], block: float) -> bool:
+    """Whether the columns' longest words would not fit side by side even at the smallest size."""
+    return sum(_ems(column.word) for column in columns) * SIZES[-1] > block
 
 
 def with_fit(markup: str, fit: Fit) -> str:

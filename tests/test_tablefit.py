@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from builder.codewrap import measure
-from builder.pipeline import build
+from builder.pipeline import build, check
 from builder.tablefit import Column, fit_columns, fit_wide_tables, table_columns
 from tests.conftest import FIXTURES
 from tests.helpers import copy_book, pdf_pages, write_file
@@ -77,3 +77,19 @@ def test_a_wide_table_fits_the_printed_page_and_the_epub_keeps_its_own(tmp_path:
     with zipfile.ZipFile(epub) as archive:
         chapters = [archive.read(name).decode() for name in archive.namelist() if "02-second" in name]
     assert chapters and all("fitted" not in text and "<colgroup" not in text for text in chapters)
+
+
+def test_check_names_a_table_too_wide_for_any_size_at_its_line(tmp_path: Path) -> None:
+    book = copy_book(FIXTURES / "small-book", tmp_path / "book")
+    chapter = book / "chapters" / "02-second.md"
+    text = chapter.read_text(encoding="utf-8") + WIDE
+    write_file(chapter, text)
+    said = [d for d in check(book) if "columns are too many" in d.message]
+    rows = text.splitlines()
+    line = next(number for number, row in enumerate(rows, start=1) if row.startswith("| Technique"))
+    assert [(d.path, d.line, d.level) for d in said] == [(chapter, line, "warning")]
+    assert "11 columns" in said[0].message and "70 %" in said[0].message
+    narrow = WIDE.split("## A narrow one")[1]
+    write_file(chapter, "# Second\n" + narrow)
+    fitting = [d for d in check(book) if "columns are too many" in d.message]
+    assert fitting == [], "a table that fits says nothing"

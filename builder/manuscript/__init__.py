@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from builder import checks
+from builder.codewrap import measure, text_size
 from builder.errors import Location, ManuscriptError, Problems
 from builder.images import read_cover
 from builder.manuscript.chapter import (
@@ -115,6 +117,9 @@ def read_book(meta: BookMeta, problems: Problems | None = None, kept: DraftCache
         problems.warning(note, Location(meta.root / CACHE_DIR))
     warn_unlisted_chapters(meta, problems)
     resolve_links(drafts, problems, meta.root, meta.structure.base_url)
+    print_measure = measure(meta.print.trim, text_size(meta.style.font_size))
+    for draft in drafts:  # after the links: a cross-reference's page is part of its width
+        checks.check_table_widths(draft.path, draft.text, draft.root, print_measure, problems)
     bibliography = cite_book(drafts, meta, problems)  # after the links: its own point at the back
     index = build_index(drafts, meta.language, problems)
     chapters = tuple(draft.finish(problems) for draft in drafts)
