@@ -12,9 +12,9 @@ the page, or gave a column of long labels the width of a letter, its words set a
 Widths are counted, not measured: a character of the book's face is taken as 0.45 em, a
 cell's padding as one em (base.css; half an em once fitted, print.css), a cross-reference as
 its words plus ", page 000" (the page print.css adds after it; in a fitted table it may start
-a line). A table with a cell that spans rows or columns, or that is not read as XHTML, is
-left to the layout, as is one that fits. The EPUB is never touched: a reader's screen sets
-its tables itself.
+a line). A table with a cell that spans rows or columns, with column widths of its own, or
+that is not read as XHTML, is left to the layout, as is one that fits. The EPUB is never
+touched: a reader's screen sets its tables itself.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def columns_of(table: etree._Element) -> list[Column] | None:
     """``table_columns`` of a parsed table."""
     if "author-table" in (table.get("class") or "").split():
         return None  # the builder's own, set to fit
+    if any(_local(element.tag) in ("col", "colgroup") for element in table.iter()):
+        return None  # the author's own column widths
     rows = [[cell for cell in row if _local(cell.tag) in ("td", "th")]
             for row in table.iter() if _local(row.tag) == "tr"]
     cells = [cell for row in rows for cell in row]

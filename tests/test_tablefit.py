@@ -58,6 +58,8 @@ def test_what_a_column_holds_counts_a_cross_references_page() -> None:
     assert table_columns(table) == [Column(len("page\u00a0000"), 15), Column(5, 11)]
     assert table_columns(table.replace("<th>Other", '<th colspan="2">Other')) is None
     assert table_columns(table.replace("<table>", '<table class="author-table">')) is None
+    own_widths = '<colgroup><col style="width: 80%"/></colgroup><tr>'
+    assert table_columns(table.replace("<tr>", own_widths, 1)) is None
 
 
 def test_a_wide_table_fits_the_printed_page_and_the_epub_keeps_its_own(tmp_path: Path) -> None:
