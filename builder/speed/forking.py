@@ -145,22 +145,13 @@ class Beside(Generic[T]):
             self.value = function(*args)
 
     def _start(self) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into the caller's code
-            os.close(read_end)
-            status = 1
-            try:
-                data = pickle.dumps(self.function(*self.args), pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(data)
-                status = 0
-            except BaseException:
-                pass
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self.pid, self.pipe, self.forked = pid, read_end, True
+        def send(write_end: int) -> None:
+            data = pickle.dumps(self.function(*self.args), pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+
+        self.pid, self.pipe = _fork_child(send)
+        self.forked = True
 
     def result(self) -> T:
         if self.value is _NOT_YET:
@@ -189,14 +180,38 @@ class Beside(Generic[T]):
         self.stop()
 
     def stop(self) -> None:
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
-        if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = None
+        _stop_child(self.pid, self.pipe)
+        self.pid = self.pipe = None
+
+
+def _fork_child(work: Callable[[int], None]) -> tuple[int, int]:
+    """A forked child that runs *work* with the write end of a new pipe, then exits: 0 if
+    it returned, 1 if it raised (it never returns into the caller's code). In the parent,
+    the child's pid and the pipe's read end."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        status = 1
+        try:
+            work(write_end)
+            status = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _stop_child(pid: int | None, pipe: int | None) -> None:
+    """The pipe closed, and the child killed (if it has not ended) and reaped."""
+    if pipe is not None:
+        os.close(pipe)
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 _PLACE = struct.Struct("<QQ")  # where a result lies in InTurn's file: offset, length
@@ -227,25 +242,17 @@ class InTurn(Generic[A, T]):
 
     def _start(self) -> None:
         store = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop(), when the items are taken)
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into the caller's code
-            os.close(read_end)
-            status = 1
-            try:
-                function, offset = self.setup(), 0
-                for item in self.items:
-                    data = pickle.dumps(function(item), pickle.HIGHEST_PROTOCOL)
-                    os.pwrite(store.fileno(), data, offset)
-                    os.write(write_end, _PLACE.pack(offset, len(data)))  # under PIPE_BUF: one piece
-                    offset += len(data)
-                status = 0
-            except BaseException:
-                pass
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self.pid, self.pipe, self.store, self.forked = pid, read_end, store, True
+
+        def send_each(write_end: int) -> None:
+            function, offset = self.setup(), 0
+            for item in self.items:
+                data = pickle.dumps(function(item), pickle.HIGHEST_PROTOCOL)
+                os.pwrite(store.fileno(), data, offset)
+                os.write(write_end, _PLACE.pack(offset, len(data)))  # under PIPE_BUF: one piece
+                offset += len(data)
+
+        self.pid, self.pipe = _fork_child(send_each)
+        self.store, self.forked = store, True
 
     def __iter__(self) -> Iterator[T]:
         return self
@@ -283,14 +290,8 @@ class InTurn(Generic[A, T]):
 
     def stop(self) -> None:
         """The child stopped (it has ended, or is killed) and reaped; its file closed."""
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
+        _stop_child(self.pid, self.pipe)
+        self.pid = self.pipe = None
         if self.store is not None:
             self.store.close()
             self.store = None
-        if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = None
