@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
-from lxml import html as lxml_html
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
@@ -44,6 +43,7 @@ from builder import checks
 from builder.bookfolder import BookFolder, Refused
 from builder.errors import Location, Problems, did_you_mean
 from builder.manuscript.parts import PART, NoteDraft
+from builder.manuscript.tree import html_fragment
 from builder.model import Bibliography, BookMeta, Reference
 
 if TYPE_CHECKING:
@@ -388,13 +388,13 @@ def _linked(rendered: str, ids: list[str]) -> str:
 
 def _xhtml(rendered: str) -> str:
     """citeproc's HTML as XHTML (its entities and tags read by lxml's HTML parser)."""
-    holder = lxml_html.fragment_fromstring(rendered, create_parent="div")
+    holder = html_fragment(rendered)
     return (html.escape(holder.text or "", quote=False)
             + "".join(etree.tostring(child, method="xml", encoding="unicode") for child in holder))
 
 
 def _fragment(markup: str) -> etree._Element:
-    holder: etree._Element = lxml_html.fragment_fromstring(markup, create_parent="span")
+    holder = html_fragment(markup, "span")
     holder.set("class", "citation")
     return holder
 

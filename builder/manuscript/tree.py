@@ -31,12 +31,12 @@ from builder.model import Structure
 _HTML_PARSER = etree.HTMLParser()
 
 
-def html_fragment(markup: str) -> etree._Element:
-    """*markup* (a chapter's HTML) parsed as lxml.html.fragment_fromstring(markup,
-    create_parent="div") parses it: its elements and leading text in a new <div>."""
+def html_fragment(markup: str, parent: str = "div") -> etree._Element:
+    """*markup* (a chapter's HTML, citeproc's) parsed as lxml.html.fragment_fromstring(markup,
+    create_parent=parent) parses it: its elements and leading text in a new *parent*."""
     document = etree.fromstring(f"<html><body>{markup}</body></html>", _HTML_PARSER)
     body = document.find("body")
-    holder = etree.Element("div")
+    holder = etree.Element(parent)
     if body is not None:
         if body.text and body.text.strip():
             holder.text = body.text
